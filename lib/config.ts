@@ -1,0 +1,76 @@
+// The one place that reads process.env. Every process validates its configuration once at boot and
+// fails with the complete list of problems, not the first one.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const pem = z
+  .string()
+  .transform((value) => value.replace(/\\n/g, '\n'))
+  .refine((value) => value.includes('-----BEGIN '), 'must be a PEM-encoded key');
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  PORT: port.default(4000),
+  USERS_PORT: port.default(4001),
+  DECKS_PORT: port.default(4002),
+  AI_PORT: port.default(4003),
+  MEDIA_PORT: port.default(4004),
+  // Where the router reaches each subgraph; defaults follow the *_PORT values on localhost.
+  USERS_URL: z.url().optional(),
+  DECKS_URL: z.url().optional(),
+  AI_URL: z.url().optional(),
+  MEDIA_URL: z.url().optional(),
+  // Ed25519 keys (PEM). Only the users subgraph signs; everything else verifies with the public key.
+  JWT_PRIVATE_KEY: pem.optional(),
+  JWT_PUBLIC_KEY: pem,
+  JWT_ISSUER: z.string().min(1).default('ai-pptist'),
+  JWT_AUDIENCE: z.string().min(1).default('ai-pptist-api'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  // Per-user cap on jobs running at once; more are refused until one finishes.
+  GENERATION_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(50).default(3),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  subgraphUrls: Record<SubgraphName, string>;
+};
+export const SUBGRAPH_NAMES = ['users', 'decks', 'ai', 'media'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const c = parsed.data;
+  const local = (p: number) => `http://127.0.0.1:${p}/graphql`;
+  return {
+    ...c,
+    subgraphUrls: {
+      users: c.USERS_URL ?? local(c.USERS_PORT),
+      decks: c.DECKS_URL ?? local(c.DECKS_PORT),
+      ai: c.AI_URL ?? local(c.AI_PORT),
+      media: c.MEDIA_URL ?? local(c.MEDIA_PORT),
+    },
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed from process.env on first use. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

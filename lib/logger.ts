@@ -1,0 +1,21 @@
+// Structured JSON logs. Every line carries the service name; request-scoped loggers add the
+// request id the router assigned, so one request can be followed across router and subgraphs.
+import { pino, type Logger } from 'pino';
+import { config } from './config.js';
+
+export type { Logger };
+
+export function createLogger(service: string): Logger {
+  return pino({
+    name: service,
+    level: config().LOG_LEVEL,
+    base: { service },
+    // Credentials must never reach the logs, whatever object a caller passes.
+    redact: {
+      paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', '*.token', 'token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export const REQUEST_ID_HEADER = 'x-request-id';

@@ -1,0 +1,23 @@
+// GraphQL subscriptions fan out through Redis pub/sub so any replica's subscribers receive events
+// published by any other process (workers included). Pub/sub is at-most-once: anything a client
+// must not miss is also written to a log and replayed from the client's cursor (see ai events).
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { createRedis } from './redis.js';
+
+export type PubSub = RedisPubSub;
+
+export function createPubSub(name: string): RedisPubSub {
+  return new RedisPubSub({
+    publisher: createRedis(`${name}:pub`),
+    subscriber: createRedis(`${name}:sub`),
+  });
+}
+
+/** Closes both connections; call only after every subscription iterator has returned. */
+export async function closePubSub(pubsub: RedisPubSub): Promise<void> {
+  await pubsub.close();
+}
+
+export const topics = {
+  generationEvents: (jobId: string) => `ai.generation.${jobId}`,
+} as const;

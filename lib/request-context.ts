@@ -1,0 +1,33 @@
+// Establishing who is calling, the same way for HTTP requests, graphql-ws connections and workers.
+import { randomUUID } from 'node:crypto';
+import { bearerToken, InvalidTokenError, verifyAccessToken, type Viewer } from './auth/tokens.js';
+import { coded, ErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface BaseContext {
+  viewer: Viewer | null;
+  requestId: string;
+  log: Logger;
+}
+
+/**
+ * No Authorization -> anonymous. A present but bad token is an error, not anonymity: a client
+ * with an expired token must be told to refresh, not silently shown the public view.
+ */
+export async function viewerFromAuthorization(authorization: string | null | undefined): Promise<Viewer | null> {
+  if (!authorization) return null;
+  const token = bearerToken(authorization);
+  if (!token) throw coded(ErrorCode.UNAUTHENTICATED, 'Authorization must be "Bearer <token>"', { reason: 'invalid' });
+  try {
+    return await verifyAccessToken(token);
+  } catch (error) {
+    const reason = error instanceof InvalidTokenError ? error.reason : 'invalid';
+    throw coded(ErrorCode.UNAUTHENTICATED, reason === 'expired' ? 'Access token expired' : 'Access token invalid', { reason });
+  }
+}
+
+export function requestIdFrom(header: string | string[] | null | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  // Accept the router's id only when it looks like one, so logs cannot be forged with junk.
+  return value && /^[\w.:-]{1,100}$/.test(value) ? value : randomUUID();
+}

@@ -1,0 +1,133 @@
+// One way to serve a subgraph: Apollo Server 5 on express 5 for queries and mutations, graphql-ws
+// on the same port and path for subscriptions, and /health. Built without listening so tests start
+// it on port 0; `listen` and `close` are the only lifecycle.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { ErrorCode } from './errors.js';
+import { type Logger, REQUEST_ID_HEADER } from './logger.js';
+import { type BaseContext, requestIdFrom, viewerFromAuthorization } from './request-context.js';
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  schema: GraphQLSchema;
+  log: Logger;
+  /** Adds the subgraph's own per-request state (loaders, services) to the base context. */
+  context: (base: BaseContext) => TContext;
+  /** Run on close after HTTP and WebSockets are down (workers, pub/sub, Redis, Prisma, in that order). */
+  onClose?: () => Promise<void>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface SubgraphServer {
+  httpServer: Server;
+  listen(port: number, host?: string): Promise<RunningServer>;
+}
+
+/** Unexpected errors are logged with their stack and reach clients only as a code and a generic message. */
+export function maskUnexpectedErrors(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const known = typeof code === 'string' && code !== ErrorCode.INTERNAL;
+    if (known) {
+      const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
+    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL } };
+  };
+}
+
+export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
+  const { schema, log } = options;
+  const app = express();
+  const httpServer = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: BaseContext['viewer']; requestId?: string }>(
+    {
+      schema,
+      // A bad token closes the socket at connection time rather than running anonymous operations.
+      onConnect: async (ctx) => {
+        try {
+          const params = ctx.connectionParams ?? {};
+          const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
+          ctx.extra.viewer = await viewerFromAuthorization(authorization);
+          ctx.extra.requestId = requestIdFrom(typeof params[REQUEST_ID_HEADER] === 'string' ? (params[REQUEST_ID_HEADER] as string) : undefined);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => {
+        const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
+        return options.context({ viewer: ctx.extra.viewer ?? null, requestId, log: log.child({ requestId }) });
+      },
+    },
+    wsServer,
+  );
+
+  const drainWebSockets: ApolloServerPlugin = {
+    async serverWillStart() {
+      return { async drainServer() { await wsCleanup.dispose(); } };
+    },
+  };
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedErrors(log),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets],
+  });
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'healthy', service: options.name });
+  });
+
+  let started: Promise<void> | undefined;
+  return {
+    httpServer,
+    async listen(port, host = '127.0.0.1') {
+      started ??= apollo.start().then(() => {
+        app.use(
+          '/graphql',
+          express.json({ limit: '5mb' }),
+          expressMiddleware(apollo, {
+            context: async ({ req }) => {
+              const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+              const viewer = await viewerFromAuthorization(req.headers.authorization);
+              return options.context({ viewer, requestId, log: log.child({ requestId }) });
+            },
+          }),
+        );
+      });
+      await started;
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve());
+      });
+      const address = httpServer.address() as AddressInfo;
+      const url = `http://${host}:${address.port}/graphql`;
+      log.info({ url }, `${options.name} subgraph listening`);
+      return {
+        url,
+        port: address.port,
+        async close() {
+          await apollo.stop();
+          await options.onClose?.();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,8 @@
+// Importing each type file registers it on the builder; the order here is the SDL's order.
+import { builder } from '../builder.js';
+import './user.js';
+import './auth.js';
+
+export function buildUsersSchema() {
+  return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+}
