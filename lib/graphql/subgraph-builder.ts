@@ -74,6 +74,5 @@ export function createSubgraphBuilder<TContext extends BaseContext>() {
   });
 
   builder.queryType({});
-  builder.mutationType({});
   return { builder, UserError };
 }

@@ -1,0 +1,8 @@
+import type { BaseContext } from '../../lib/request-context.js';
+import type { GenerationService } from './generation-service.js';
+import type { GenerationStore } from './generation-store.js';
+
+export interface AiContext extends BaseContext {
+  generationStore: GenerationStore;
+  generations: GenerationService;
+}

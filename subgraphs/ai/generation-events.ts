@@ -1,0 +1,59 @@
+// A job's event stream: every event is appended to the job's log (Postgres) and then published on
+// Redis. Subscribers replay the log from their cursor and continue with live events.
+import type { Prisma } from '../../lib/db.js';
+import { replayThenLive } from '../../lib/event-stream.js';
+import { type PubSub, topics } from '../../lib/pubsub.js';
+import type { GenerationEvent as EventRow, GenerationStore } from './generation-store.js';
+
+export const GenerationEventType = [
+  'QUEUED',
+  'STARTED',
+  'OUTLINE_CHUNK',
+  'OUTLINE_READY',
+  'SLIDE',
+  'PROGRESS',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type GenerationEventType = (typeof GenerationEventType)[number];
+const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** The wire form of an event (also what goes through Redis, hence the ISO date). */
+export interface GenerationEventMessage {
+  jobId: string;
+  seq: number;
+  type: GenerationEventType;
+  payload: unknown;
+  createdAt: string;
+}
+
+function toMessage(row: EventRow): GenerationEventMessage {
+  return { jobId: row.jobId, seq: row.seq, type: row.type as GenerationEventType, payload: row.payload, createdAt: row.createdAt.toISOString() };
+}
+
+export class GenerationEvents {
+  constructor(
+    private readonly store: GenerationStore,
+    private readonly pubsub: PubSub,
+  ) {}
+
+  async emit(jobId: string, type: GenerationEventType, payload: Prisma.InputJsonValue = {}): Promise<GenerationEventMessage> {
+    const message = toMessage(await this.store.appendEvent(jobId, type, payload));
+    await this.pubsub.publish(topics.generationEvents(jobId), message);
+    return message;
+  }
+
+  stream(jobId: string, afterSeq: number): AsyncGenerator<GenerationEventMessage> {
+    return replayThenLive<GenerationEventMessage>({
+      subscribe: async (onEvent) => {
+        const id = await this.pubsub.subscribe(topics.generationEvents(jobId), onEvent);
+        return () => this.pubsub.unsubscribe(id);
+      },
+      replay: async () => (await this.store.eventsAfter(jobId, afterSeq)).map(toMessage),
+      position: (event) => event.seq,
+      after: afterSeq,
+      isTerminal: (event) => TERMINAL.has(event.type),
+    });
+  }
+}

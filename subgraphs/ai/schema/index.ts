@@ -1,0 +1,8 @@
+import { builder } from '../builder.js';
+import './user-ref.js';
+import './generation-job.js';
+import './generation-event.js';
+
+export function buildAiSchema() {
+  return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+}

@@ -1,0 +1,28 @@
+import { createPrisma, type PrismaClient } from '../../lib/db.js';
+import { createLogger } from '../../lib/logger.js';
+import { closePubSub, createPubSub } from '../../lib/pubsub.js';
+import { closeQueue, createGenerationQueue } from '../../lib/queues.js';
+import { createSubgraphServer } from '../../lib/subgraph-server.js';
+import { GenerationEvents } from './generation-events.js';
+import { GenerationService } from './generation-service.js';
+import { GenerationStore } from './generation-store.js';
+import { buildAiSchema } from './schema/index.js';
+
+export function createAiServer(deps: { prisma?: PrismaClient } = {}) {
+  const prisma = deps.prisma ?? createPrisma();
+  const pubsub = createPubSub('ai');
+  const queue = createGenerationQueue();
+  const generationStore = new GenerationStore(prisma);
+  const generations = new GenerationService(generationStore, new GenerationEvents(generationStore, pubsub), queue);
+  return createSubgraphServer({
+    name: 'ai',
+    schema: buildAiSchema(),
+    log: createLogger('ai'),
+    context: (base) => ({ ...base, generationStore, generations }),
+    onClose: async () => {
+      await closeQueue(queue);
+      await closePubSub(pubsub);
+      if (!deps.prisma) await prisma.$disconnect();
+    },
+  });
+}

@@ -1,0 +1,10 @@
+import type { BaseContext } from '../../lib/request-context.js';
+import type { DeckLoaders } from './deck-loaders.js';
+import type { DeckService } from './deck-service.js';
+import type { DeckStore } from './deck-store.js';
+
+export interface DecksContext extends BaseContext {
+  deckStore: DeckStore;
+  decks: DeckService;
+  loaders: DeckLoaders;
+}

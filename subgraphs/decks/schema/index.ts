@@ -1,0 +1,7 @@
+import { builder } from '../builder.js';
+import './deck.js';
+import './user.js';
+
+export function buildDecksSchema() {
+  return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+}

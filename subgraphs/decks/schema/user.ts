@@ -1,0 +1,19 @@
+// User is owned by the users subgraph; decks adds the decks a user owns.
+import { builder } from '../builder.js';
+import { Deck } from './deck.js';
+import { UserRef } from './user-ref.js';
+
+UserRef.implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    decks: t.field({
+      type: [Deck],
+      description: "The user's decks, newest first; empty unless the caller is that user or an admin",
+      resolve: (user, _args, ctx) => {
+        const viewer = ctx.viewer;
+        if (!viewer || (viewer.userId !== user.id && viewer.role !== 'ADMIN')) return [];
+        return ctx.loaders.decksByOwner.load(user.id);
+      },
+    }),
+  }),
+});

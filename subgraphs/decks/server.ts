@@ -1,0 +1,22 @@
+import { createPrisma, type PrismaClient } from '../../lib/db.js';
+import { createLogger } from '../../lib/logger.js';
+import { createSubgraphServer } from '../../lib/subgraph-server.js';
+import { createDeckLoaders } from './deck-loaders.js';
+import { DeckService } from './deck-service.js';
+import { DeckStore } from './deck-store.js';
+import { buildDecksSchema } from './schema/index.js';
+
+export function createDecksServer(deps: { prisma?: PrismaClient } = {}) {
+  const prisma = deps.prisma ?? createPrisma();
+  const deckStore = new DeckStore(prisma);
+  const decks = new DeckService(deckStore);
+  return createSubgraphServer({
+    name: 'decks',
+    schema: buildDecksSchema(),
+    log: createLogger('decks'),
+    context: (base) => ({ ...base, deckStore, decks, loaders: createDeckLoaders(deckStore) }),
+    onClose: async () => {
+      if (!deps.prisma) await prisma.$disconnect();
+    },
+  });
+}
