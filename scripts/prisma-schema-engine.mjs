@@ -28,8 +28,9 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 const ds = !opts.datasource ? {} : opts.datasource.trim().startsWith('{') ? JSON.parse(opts.datasource) : { url: opts.datasource };
 
-// Introspection reads catalog columns of type "char" (oid 18), which adapter-pg rejects as an
-// unsupported native type (and `name`, oid 19): report both as text (oid 25). Parsers are already chosen.
+// Introspection reads catalog columns of type "char" (oid 18), which adapter-pg rejects as an unsupported
+// native type ("Column type 'char' could not be deserialized"); `name` (oid 19) only became text in recent
+// adapter-pg. Report both as text (oid 25); the row parsers were already picked from the real oid.
 const addFields = pg.Result.prototype.addFields;
 pg.Result.prototype.addFields = function (fields) {
   addFields.call(this, fields);
@@ -57,14 +58,18 @@ function userFacing(e, url) {
     '3D000': ['P1003', `Database \`${db}\` does not exist on the database server at \`${at}\`.`],
     '28P01': ['P1000', `Authentication failed against database server at \`${at}\`, the provided database credentials for \`${decodeURIComponent(u.username)}\` are not valid.`],
     '42P04': ['P1009', `Database \`${db}\` already exists on the database server at \`${at}\``],
-  }[e.code] ?? (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(e.code) && ['P1001', `Can't reach database server at \`${at}\``]);
-  return known ? { error_code: known[0], message: known[1] } : { error_code: /^P\d{4}$/.test(e.code ?? '') ? e.code : undefined, message: String(e?.message ?? e) };
+  }[e?.code] ?? (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(e?.code) && ['P1001', `Can't reach database server at \`${at}\``]);
+  return known ? { error_code: known[0], message: known[1] } : { error_code: /^P\d{4}$/.test(e?.code ?? '') ? e.code : undefined, message: String(e?.message ?? e) };
 }
 
 // The stand-in owns its shadow database: adapter-pg's connectToShadowDb() would hand back a pool on
 // the *main* database (pg lets the connection string override `database`). Also run scripts
 // (migrations) as one multi-statement query instead of adapter-pg's split on ";".
 const shadows = new Set();
+const RESET_SQL = `DO $$ DECLARE s name; BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP;
+  CREATE SCHEMA public; END $$`;
 const dropShadow = (name) => adminSql(ds.url, `DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`) // FORCE: Postgres 13+
   .catch((e) => { if (e.code !== '42601') throw e; return adminSql(ds.url, `DROP DATABASE IF EXISTS ${ident(name)}`); })
   .then(() => shadows.delete(name));
@@ -78,7 +83,11 @@ function adapterFactory(url) {
     provider: 'postgres', adapterName: '@prisma/adapter-pg',
     connect: () => connect(url),
     async connectToShadowDb() {
-      if (ds.shadowDatabaseUrl) return connect(ds.shadowDatabaseUrl);
+      if (ds.shadowDatabaseUrl) { // user-provided and throwaway by definition: empty it first, as the native engine does
+        if (ds.shadowDatabaseUrl === url) throw new Error('The shadow database URL must differ from the main database URL.');
+        await runSql(ds.shadowDatabaseUrl, RESET_SQL);
+        return connect(ds.shadowDatabaseUrl);
+      }
       const name = `prisma_migrate_shadow_db_${crypto.randomUUID()}`;
       await adminSql(url, `CREATE DATABASE ${ident(name)}`);
       shadows.add(name);
@@ -91,7 +100,7 @@ function adapterFactory(url) {
 
 // Loaded by hand: the package's entry imports the .wasm as an ES module, which Node 20 can't do unflagged.
 const wasmDir = new URL('./', import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
-let wasmReady, engine;
+let wasmReady, engine, printed = 0;
 const loadWasm = () => (wasmReady ??= WebAssembly.instantiate(readFileSync(new URL('schema_engine_bg.wasm', wasmDir)), { './schema_engine_bg.js': wasm })
   .then(({ instance }) => { wasm.__wbg_set_wasm(instance.exports); instance.exports.__wbindgen_start(); }));
 async function getEngine() {
@@ -102,15 +111,27 @@ async function getEngine() {
     .catch((e) => { engine = undefined; throw e; }));
 }
 
-const FORWARDED = new Set(['applyMigrations', 'createMigration', 'devDiagnostic', 'diagnoseMigrationHistory', 'ensureConnectionValidity',
-  'evaluateDataLoss', 'introspect', 'introspectSql', 'markMigrationApplied', 'markMigrationRolledBack', 'reset', 'schemaPush']);
+const FORWARDED = new Set(['applyMigrations', 'devDiagnostic', 'diagnoseMigrationHistory', 'ensureConnectionValidity',
+  'introspect', 'introspectSql', 'markMigrationApplied', 'markMigrationRolledBack', 'reset', 'schemaPush']);
 async function dispatch(method, params) {
   if (FORWARDED.has(method)) return (await getEngine())[method](params);
   switch (method) {
-    case 'getDatabaseVersion': return (await getEngine()).version(params);
+    case 'evaluateDataLoss': case 'createMigration': {
+      // The wasm engine gives these two no shadow-database factory: they only work from its cache of
+      // "schema after these migrations", filled by diagnoseMigrationHistory for the migrations applied
+      // to the main database. `migrate dev` on a fresh database misses it (devDiagnostic ran before
+      // applyMigrations), so fill the cache now that they are applied, then retry once.
+      const eng = await getEngine();
+      try { return await eng[method](params); } catch (e) {
+        if (!/shadow DB must be provided through an external factory/.test(e?.message)) throw e;
+        await eng.diagnoseMigrationHistory({ migrationsList: params.migrationsList, filters: params.filters, optInToShadowDatabase: true });
+        return eng[method](params);
+      }
+    }
+    case 'getDatabaseVersion': return (await getEngine()).version(); // the wasm engine only knows its adapter's database
     case 'diff': { // the native engine prints the diff through a `print` request to the CLI, not in the result
       const res = await (await getEngine()).diff(params);
-      if (res.stdout) send({ id: `print-${Date.now()}`, method: 'print', params: { content: res.stdout.replace(/\n$/, '') } });
+      if (res.stdout) send({ id: `print-${++printed}`, method: 'print', params: { content: res.stdout.replace(/\n$/, '') } });
       return { ...res, stdout: null };
     }
     case 'dbExecute': { await runSql(params.datasourceType?.url ?? ds.url, params.script); return {}; }
@@ -166,7 +187,7 @@ if (opts.positional.includes('--version') || opts.positional.includes('-V')) {
           send({ id: msg.id, result: (await dispatch(msg.method, msg.params ?? {})) ?? {} });
         } catch (e) {
           const { message, error_code } = userFacing(e, ds.url);
-          send({ id: msg.id, error: { code: e.rpcCode ?? 4466, message: 'An error happened. Check the data field for details.', data: { is_panic: e instanceof WebAssembly.RuntimeError, message, error_code, meta: e.meta } } });
+          send({ id: msg.id, error: { code: e.rpcCode ?? 4466, message: e.rpcCode ? 'Method not found' : 'An error happened. Check the data field for details.', data: { is_panic: e instanceof WebAssembly.RuntimeError, message, error_code, meta: e.meta } } });
         }
         current = null;
       });
