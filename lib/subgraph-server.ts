@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -88,7 +89,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     schema,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpectedErrors(log),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets],
+    // Inline traces (ftv1) only feed Apollo's usage reporting, which this platform does not use.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginInlineTraceDisabled()],
   });
 
   app.get('/health', (_req, res) => {

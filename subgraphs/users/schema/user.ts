@@ -16,6 +16,13 @@ export const User = builder.loadableObject('User', {
       resolve: (user, _args, ctx) => (canSeeEmail(ctx.viewer, user) ? user.email : null),
     }),
     role: t.field({ type: Role, resolve: (user) => user.role }),
+    isActive: t.exposeBoolean('isActive'),
+    lastLoginAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Visible to the account itself and to admins',
+      resolve: (user, _args, ctx) => (canSeeEmail(ctx.viewer, user) ? user.lastLoginAt : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

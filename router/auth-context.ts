@@ -1,0 +1,12 @@
+// The client's credentials, from wherever the transport put them: the Authorization header (HTTP,
+// SSE) or graphql-ws connectionParams (`authorization: "Bearer …"`, or `token: "…"`). Merged into
+// one value that the router verifies and forwards to every subgraph.
+export function authorizationFrom(headers: Headers | undefined, connectionParams: Record<string, unknown> | undefined): string | undefined {
+  const header = headers?.get('authorization');
+  if (header) return header;
+  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+  if (typeof fromParams === 'string' && fromParams) return fromParams;
+  const token = connectionParams?.token;
+  if (typeof token === 'string' && token) return token.toLowerCase().startsWith('bearer ') ? token : `Bearer ${token}`;
+  return undefined;
+}

@@ -1,0 +1,63 @@
+// The embedded Hive Gateway: plans queries over the supergraph, forwards the caller's credentials
+// and request id to every subgraph (HTTP requests, entity fetches and subscription sockets alike).
+import { readFileSync } from 'node:fs';
+import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import type { Config, SubgraphName } from '../lib/config.js';
+import type { Logger } from '../lib/logger.js';
+import { REQUEST_ID_HEADER } from '../lib/logger.js';
+import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.js';
+import { authorizationFrom } from './auth-context.js';
+
+export interface RouterContext {
+  authorization?: string;
+  requestId: string;
+}
+
+/** Verifies the token once at the edge; subgraphs verify it again (they trust no one). */
+function useCallerIdentity(): GatewayPlugin<RouterContext> {
+  return {
+    async onContextBuilding({ context, extendContext }) {
+      const ctx = context as unknown as { request?: Request; connectionParams?: Record<string, unknown> };
+      const authorization = authorizationFrom(ctx.request?.headers, ctx.connectionParams);
+      await viewerFromAuthorization(authorization);
+      extendContext({ authorization, requestId: requestIdFrom(ctx.request?.headers.get(REQUEST_ID_HEADER)) });
+    },
+  };
+}
+
+export function createGateway(options: { config: Config; supergraphFile: string; log: Logger }) {
+  const { config } = options;
+  const subgraphs = Object.entries(config.subgraphUrls) as [SubgraphName, string][];
+  return createGatewayRuntime<RouterContext>({
+    supergraph: () => readFileSync(options.supergraphFile, 'utf8'),
+    logging: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'debug' : 'warn',
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: config.NODE_ENV !== 'production',
+    maskedErrors: true,
+    transportEntries: Object.fromEntries(
+      subgraphs.map(([name, url]) => [
+        name,
+        {
+          location: url,
+          options: {
+            subscriptions: {
+              kind: 'ws',
+              location: url,
+              // One upstream socket per distinct value: per caller, not per subscription.
+              options: { connectionParams: { authorization: '{context.authorization}' } },
+            },
+          },
+        },
+      ]),
+    ),
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ context }) => {
+        const ctx = context as unknown as RouterContext;
+        return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId };
+      },
+    },
+    plugins: () => [useCallerIdentity()],
+  });
+}
+export type Gateway = ReturnType<typeof createGateway>;

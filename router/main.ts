@@ -1,0 +1,5 @@
+import { config } from '../lib/config.js';
+import { runUntilSignal } from '../lib/process-lifecycle.js';
+import { createRouterServer } from './server.js';
+
+await runUntilSignal('router', () => createRouterServer().listen(config().PORT, '0.0.0.0'));

@@ -1,0 +1,85 @@
+// The REST facade at /api/v1. Every handler runs a named GraphQL operation through the gateway and
+// answers in the StandardResponse envelope; no route reaches a subgraph or database on its own.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { REQUEST_ID_HEADER } from '../../lib/logger.js';
+import { requestIdFrom } from '../../lib/request-context.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Gateway } from '../gateway.js';
+import { runOperation } from './graphql-client.js';
+import { type GraphDeck, type GraphUser, restDeck, restUser } from './representations.js';
+import { failure, RestError, restErrorFromUserError, success } from './standard-response.js';
+
+type Caller = { authorization?: string; requestId: string };
+type Handler = (req: Request, caller: Caller) => Promise<{ data: unknown; status?: number; message?: string }>;
+
+export function createRestRouter(gateway: Gateway, log: Logger): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '5mb' }));
+
+  const route = (handler: Handler) => async (req: Request, res: Response) => {
+    const caller: Caller = { authorization: req.headers.authorization, requestId: res.locals.requestId as string };
+    try {
+      const result = await handler(req, caller);
+      res.status(result.status ?? 200).json(success(result.data, caller.requestId, result.message));
+    } catch (error) {
+      const restError = error instanceof RestError ? error : new RestError(500, 'INTERNAL_ERROR', 'Internal server error');
+      if (restError.httpStatus >= 500) log.error({ err: error, requestId: caller.requestId }, 'REST request failed');
+      res.status(restError.httpStatus).json(failure(restError, caller.requestId));
+    }
+  };
+
+  router.get(
+    '/auth/me',
+    route(async (_req, caller) => {
+      if (!caller.authorization) throw new RestError(401, 'UNAUTHORIZED', 'Sign in first');
+      const { me } = await runOperation<{ me: GraphUser | null }>(gateway, 'Me', {}, caller);
+      if (!me) throw new RestError(401, 'UNAUTHORIZED', 'Sign in first');
+      return { data: restUser(me) };
+    }),
+  );
+
+  router.post(
+    '/decks',
+    route(async (req, caller) => {
+      const body = (req.body ?? {}) as { title?: unknown; document?: unknown };
+      if (typeof body.title !== 'string') throw new RestError(400, 'INVALID_REQUEST', 'title is required', { field: 'title' });
+      const { createDeck } = await runOperation<{ createDeck: { deck: GraphDeck | null; error: { code: string; message: string; field?: string | null } | null } }>(
+        gateway,
+        'CreateDeck',
+        { input: { title: body.title, document: body.document } },
+        caller,
+      );
+      if (createDeck.error || !createDeck.deck) throw restErrorFromUserError(createDeck.error ?? { code: 'UNKNOWN', message: 'Deck not created' });
+      return { data: restDeck(createDeck.deck), status: 201, message: 'Deck created' };
+    }),
+  );
+
+  router.get(
+    '/decks/:id',
+    route(async (req, caller) => {
+      const { deck } = await runOperation<{ deck: GraphDeck | null }>(gateway, 'DeckById', { id: req.params.id }, caller);
+      if (!deck) throw new RestError(404, 'RESOURCE_NOT_FOUND', `Deck ${String(req.params.id)} not found`);
+      return { data: restDeck(deck) };
+    }),
+  );
+
+  router.use((req: Request, res: Response) => {
+    res.status(404).json(failure(new RestError(404, 'RESOURCE_NOT_FOUND', `No route ${req.method} ${req.baseUrl}${req.path}`), res.locals.requestId as string));
+  });
+
+  // Body-parser failures (bad JSON, too large) still answer in the envelope.
+  router.use((error: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status && error.status < 500 ? error.status : 400;
+    res.status(status).json(failure(new RestError(status, 'INVALID_REQUEST', error.type === 'entity.too.large' ? 'Request body too large' : 'Request body is not valid JSON'), res.locals.requestId as string));
+  });
+  return router;
+}
+
+/** Gives every request an id (the client's, if well-formed) before anything else runs. */
+export function assignRequestId(req: Request, res: Response, next: NextFunction): void {
+  const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+  req.headers[REQUEST_ID_HEADER] = requestId;
+  res.locals.requestId = requestId;
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  next();
+}

@@ -1,0 +1,91 @@
+// The router process: /graphql (HTTP, SSE and graphql-ws on one port), the REST facade at /api/v1,
+// /health and /readiness. Built without listening so tests run it on port 0.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
+import express from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { config as loadConfig, type Config } from '../lib/config.js';
+import { createLogger, REQUEST_ID_HEADER } from '../lib/logger.js';
+import { createRedis } from '../lib/redis.js';
+import { requestIdFrom } from '../lib/request-context.js';
+import type { RunningServer } from '../lib/subgraph-server.js';
+import { authorizationFrom } from './auth-context.js';
+import { createGateway } from './gateway.js';
+import { createReadinessChecks } from './readiness.js';
+import { assignRequestId, createRestRouter } from './rest/routes.js';
+
+const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(import.meta.url), '../../schema/supergraph.graphql');
+
+export function createRouterServer(options: { config?: Config; supergraphFile?: string } = {}) {
+  const config = options.config ?? loadConfig();
+  const log = createLogger('router');
+  const gateway = createGateway({ config, supergraphFile: options.supergraphFile ?? DEFAULT_SUPERGRAPH, log });
+  const redis = createRedis('router:health');
+  let supergraphLoaded = false;
+  const readiness = createReadinessChecks({ databaseUrl: config.DATABASE_URL, redis, supergraphLoaded: () => supergraphLoaded });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(assignRequestId);
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'healthy' });
+  });
+  app.get('/readiness', async (_req, res) => {
+    const result = await readiness.run();
+    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
+  });
+  app.use('/api/v1', createRestRouter(gateway, log));
+  app.use(gateway.graphqlEndpoint, gateway);
+
+  const httpServer = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: gateway.graphqlEndpoint });
+  const wsCleanup = useServer(
+    getGraphQLWSOptions(gateway, (ctx) => {
+      // The gateway's context is built from a Request: give graphql-ws operations one that carries
+      // the connection's credentials, so HTTP and WebSocket callers share one auth path.
+      const headers = new Headers();
+      const authorization = authorizationFrom(undefined, ctx.connectionParams);
+      if (authorization) headers.set('authorization', authorization);
+      headers.set(REQUEST_ID_HEADER, requestIdFrom(undefined));
+      return { request: new Request('http://router.internal/graphql', { method: 'POST', headers }) };
+    }),
+    wsServer,
+  );
+
+  return {
+    gateway,
+    async listen(port: number, host = '127.0.0.1'): Promise<RunningServer> {
+      // The gateway loads the supergraph on its first request; graphql-ws operations arriving
+      // before that would fail, so load it before accepting connections.
+      const warmUp = await gateway.fetch('http://router.internal/graphql?query=%7B__typename%7D', {
+        headers: { accept: 'application/json' },
+      });
+      if (!warmUp.ok) throw new Error(`router: supergraph did not load (${warmUp.status} ${await warmUp.text()})`);
+      supergraphLoaded = true;
+      await new Promise<void>((done, fail) => {
+        httpServer.once('error', fail);
+        httpServer.listen(port, host, () => done());
+      });
+      const address = httpServer.address() as AddressInfo;
+      const url = `http://${host}:${address.port}`;
+      log.info({ url: `${url}/graphql` }, 'router listening');
+      return {
+        url,
+        port: address.port,
+        async close() {
+          await wsCleanup.dispose();
+          const closed = new Promise<void>((done) => httpServer.close(() => done()));
+          httpServer.closeAllConnections();
+          await closed;
+          await gateway.dispose();
+          await readiness.close();
+          redis.disconnect();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Starts the real services the tests run against: a throwaway PostgreSQL cluster and redis-server
+// (unless DATABASE_URL / REDIS_URL point at existing ones), applies the migrations, and creates a
+// signing key pair. Test workers inherit the environment set here.
+import { generateSigningKeys } from '../lib/auth/tokens.js';
+import { type LocalService, startRedis, startTestPostgres } from '../scripts/local-services.js';
+import { migrateDeploy } from '../scripts/migrate.js';
+
+declare global {
+  var __pptistServices: LocalService[] | undefined;
+}
+
+export async function setUpServices(): Promise<void> {
+  const services: LocalService[] = [];
+  globalThis.__pptistServices = services;
+  process.env.NODE_ENV = 'test';
+  process.env.LOG_LEVEL ??= 'error';
+  if (!process.env.DATABASE_URL) {
+    const postgres = await startTestPostgres();
+    services.push(postgres);
+    process.env.DATABASE_URL = postgres.url;
+  }
+  if (!process.env.REDIS_URL) {
+    const redis = await startRedis();
+    services.push(redis);
+    process.env.REDIS_URL = redis.url;
+  }
+  migrateDeploy(process.env.DATABASE_URL);
+  const keys = await generateSigningKeys();
+  process.env.JWT_PRIVATE_KEY = keys.privateKey;
+  process.env.JWT_PUBLIC_KEY = keys.publicKey;
+  process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
+}
+
+export async function tearDownServices(): Promise<void> {
+  for (const service of (globalThis.__pptistServices ?? []).reverse()) await service.stop();
+}

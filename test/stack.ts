@@ -1,0 +1,84 @@
+// The whole platform in one test process: four subgraphs, the ai worker and the router, each on a
+// free port, against the Postgres and Redis that global-setup started. Tests talk to it only as
+// clients would (HTTP, graphql-ws, SSE, REST).
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { parseConfig } from '../lib/config.js';
+import type { RunningServer } from '../lib/subgraph-server.js';
+import { createRouterServer } from '../router/server.js';
+import { createAiServer } from '../subgraphs/ai/server.js';
+import { startAiWorker } from '../subgraphs/ai/worker.js';
+import { createDecksServer } from '../subgraphs/decks/server.js';
+import { createMediaServer } from '../subgraphs/media/server.js';
+import { createUsersServer } from '../subgraphs/users/server.js';
+
+export interface Stack {
+  routerUrl: string;
+  subgraphUrls: { users: string; decks: string; ai: string; media: string };
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const [users, decks, ai, media] = await Promise.all([
+    createUsersServer().listen(0),
+    createDecksServer().listen(0),
+    createAiServer().listen(0),
+    createMediaServer().listen(0),
+  ]);
+  const worker = startAiWorker();
+  const config = parseConfig({ ...process.env, USERS_URL: users.url, DECKS_URL: decks.url, AI_URL: ai.url, MEDIA_URL: media.url });
+  const router = await createRouterServer({ config }).listen(0);
+  const subgraphs: RunningServer[] = [users, decks, ai, media];
+  return {
+    routerUrl: router.url,
+    subgraphUrls: { users: users.url, decks: decks.url, ai: ai.url, media: media.url },
+    async close() {
+      await router.close();
+      await worker.close();
+      await Promise.all(subgraphs.map((s) => s.close()));
+    },
+  };
+}
+
+export interface GraphQLResult<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
+}
+
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GraphQLResult<T> & { status: number }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as GraphQLResult<T>) };
+}
+
+let counter = 0;
+
+/** A new account through the router; returns its token and id. */
+export async function signUp(routerUrl: string, name = 'Test User'): Promise<{ token: string; userId: string; email: string }> {
+  const email = `user-${process.pid}-${Date.now()}-${counter++}@example.test`;
+  const result = await gql(
+    `${routerUrl}/graphql`,
+    'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } error { code message } } }',
+    { input: { email, name, password: 'correct horse battery' } },
+  );
+  const payload = result.data?.signUp;
+  if (!payload?.accessToken) throw new Error(`sign-up failed: ${JSON.stringify(result)}`);
+  return { token: payload.accessToken, userId: payload.user.id, email };
+}
+
+export function wsClient(routerUrl: string, connectionParams: Record<string, unknown> = {}): WsClient {
+  return createWsClient({
+    url: `${routerUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+  });
+}
