@@ -88,6 +88,9 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns signal handling (and closes workers, pub/sub and Prisma after Apollo); Apollo's
+    // own SIGTERM handler would race it and leave the process hanging.
+    stopOnTerminationSignals: false,
     formatError: maskUnexpectedErrors(log),
     // Inline traces (ftv1) only feed Apollo's usage reporting, which this platform does not use.
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginInlineTraceDisabled()],

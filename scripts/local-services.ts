@@ -83,7 +83,8 @@ export async function startRedis(options: { dir?: string; persist?: boolean } = 
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'pptist-redis-'));
   mkdirSync(dir, { recursive: true });
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', options.persist ? 'yes' : 'no', '--maxmemory-policy', 'noeviction'];
-  const child: ChildProcess = spawn(bin, args, { stdio: 'ignore' });
+  // Own process group, so a Ctrl-C meant for the parent does not stop Redis under running services.
+  const child: ChildProcess = spawn(bin, args, { stdio: 'ignore', detached: true });
   await waitForPort(port, child);
   return {
     url: `redis://127.0.0.1:${port}`,

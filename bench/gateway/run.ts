@@ -1,0 +1,198 @@
+// What the router costs: the same query straight to the users subgraph and through the router, and
+// a query the router has to plan over two subgraphs, measured one after the other in one run.
+// Starts (and stops) its own Postgres and Redis unless DATABASE_URL and REDIS_URL are set.
+//
+//   npx tsx bench/gateway/run.ts            BENCH_DURATION=30  BENCH_SEPARATE=1
+//
+// The configuration is read from process.env on first use, so the environment the stack runs with
+// is fixed here, before any project module is imported (they are all imported dynamically below).
+process.env.NODE_ENV = 'production'; // masked errors, no GraphiQL: what callers get
+process.env.LOG_LEVEL = 'error';
+// The one token is reused for the whole run; the default 15 minutes would not outlast long ones.
+process.env.ACCESS_TOKEN_TTL_SECONDS = '86400';
+
+import { availableParallelism, cpus } from 'node:os';
+import { type Measurement, type Scenario, measureScenario } from './measure-scenario.js';
+
+const DECKS_PER_USER = 5;
+const SETTLE_MS = 1_000; // far above any p99 seen here
+const settings = {
+  durationSeconds: positiveNumber('BENCH_DURATION', 10),
+  warmUpSeconds: positiveNumber('BENCH_WARMUP', 2),
+  connections: positiveNumber('BENCH_CONNECTIONS', 10),
+  separate: process.env.BENCH_SEPARATE === '1',
+};
+
+function positiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of ${name === 'BENCH_CONNECTIONS' ? 'connections' : 'seconds'}, got "${raw}"`);
+  return value;
+}
+
+/** Stops, in reverse order, whatever this run started — also on failure, Ctrl-C and SIGTERM. */
+const started: (() => Promise<void>)[] = [];
+async function stopEverything(): Promise<void> {
+  for (let stop = started.pop(); stop; stop = started.pop()) {
+    try {
+      await stop();
+    } catch (error) {
+      console.error('bench: cleanup step failed:', error);
+    }
+  }
+}
+for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    void stopEverything().finally(() => process.exit(exitCode));
+  });
+}
+
+async function startServicesAndStack() {
+  const { startRedis, startTestPostgres } = await import('../../scripts/local-services.js');
+  const { migrateDeploy } = await import('../../scripts/migrate.js');
+  if (!process.env.DATABASE_URL) {
+    const postgres = await startTestPostgres('pptist_bench');
+    started.push(() => postgres.stop());
+    process.env.DATABASE_URL = postgres.url;
+  }
+  if (!process.env.REDIS_URL) {
+    const redis = await startRedis();
+    started.push(() => redis.stop());
+    process.env.REDIS_URL = redis.url;
+  }
+  migrateDeploy(process.env.DATABASE_URL);
+  const { generateSigningKeys } = await import('../../lib/auth/tokens.js');
+  const keys = await generateSigningKeys();
+  process.env.JWT_PRIVATE_KEY = keys.privateKey;
+  process.env.JWT_PUBLIC_KEY = keys.publicKey;
+
+  const { startStack } = await import('../../test/stack.js');
+  const { startSeparateStack } = await import('./separate-subgraphs.js');
+  const stack = settings.separate ? await startSeparateStack() : await startStack();
+  started.push(() => stack.close());
+  return stack;
+}
+
+async function main(): Promise<void> {
+  const stack = await startServicesAndStack();
+  const { gql, signUp } = await import('../../test/stack.js');
+  const routerGraphql = `${stack.routerUrl}/graphql`;
+
+  const user = await signUp(stack.routerUrl, 'Bench User');
+  const titles = Array.from({ length: DECKS_PER_USER }, (_, i) => `Bench deck ${i + 1}`);
+  for (const title of titles) {
+    const created = await gql(routerGraphql, 'mutation($title: String!) { createDeck(input: { title: $title }) { deck { id } error { code message } } }', { title }, user.token);
+    if (!created.data?.createDeck?.deck?.id) throw new Error(`createDeck failed: ${JSON.stringify(created)}`);
+  }
+
+  const simpleQuery = '{ me { id name } }';
+  const checkMe = (data: unknown) => {
+    const me = (data as { me?: { id?: string; name?: string } } | null)?.me;
+    return me?.id === user.userId && me.name === 'Bench User' ? undefined : 'expected me { id name } of the bench user';
+  };
+  const scenarios: Scenario[] = [
+    { name: 'direct', label: 'simple query, users subgraph directly', url: stack.subgraphUrls.users, query: simpleQuery, checkData: checkMe },
+    { name: 'router', label: 'simple query through the router', url: routerGraphql, query: simpleQuery, checkData: checkMe },
+    {
+      name: 'crossSubgraph',
+      label: `cross-subgraph (users→decks→users), ${DECKS_PER_USER} decks`,
+      url: routerGraphql,
+      query: '{ me { id name decks { id title owner { id name email } } } }',
+      checkData: (data) => {
+        const me = (data as { me?: { id?: string; decks?: { title: string; owner: { id: string; email: string | null } }[] } } | null)?.me;
+        const decks = me?.decks ?? [];
+        const complete =
+          me?.id === user.userId &&
+          decks.length === DECKS_PER_USER &&
+          decks.every((deck) => titles.includes(deck.title) && deck.owner.id === user.userId && deck.owner.email === user.email);
+        return complete ? undefined : `expected the bench user with ${DECKS_PER_USER} decks, each with its owner's email`;
+      },
+    },
+  ];
+
+  printHeader(stack);
+  const results: Measurement[] = [];
+  for (const scenario of scenarios) {
+    process.stderr.write(`bench: ${scenario.name}: ${settings.warmUpSeconds} s warm-up + ${settings.durationSeconds} s…\n`);
+    results.push(await measureScenario(scenario, { token: user.token, ...settings }));
+    // autocannon hangs up on the requests still in flight when its time is up; let the stack finish
+    // them, so they neither weigh on the next scenario nor reach subgraphs that are shutting down.
+    await new Promise((done) => setTimeout(done, SETTLE_MS));
+  }
+  printResults(results);
+}
+
+function printHeader(stack: { routerUrl: string; subgraphUrls: { users: string } }): void {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  console.log('Gateway benchmark: router overhead over a direct subgraph call');
+  console.log(`node ${process.version} · ${availableParallelism()} CPUs (${cpu}) · NODE_ENV=${process.env.NODE_ENV} · LOG_LEVEL=${process.env.LOG_LEVEL}`);
+  console.log(
+    `autocannon: ${settings.connections} connections, ${settings.durationSeconds} s per scenario after a ${settings.warmUpSeconds} s warm-up (not counted), load generated on its own worker thread`,
+  );
+  console.log(
+    settings.separate
+      ? 'subgraphs: one child process each (BENCH_SEPARATE=1); router in the benchmark process'
+      : 'subgraphs: in-process — router and subgraphs share ONE event loop, so absolute numbers are low; both paths pay that alike and the ratios still hold',
+  );
+  console.log(`router ${stack.routerUrl}/graphql · users subgraph ${stack.subgraphUrls.users}`);
+  console.log('');
+}
+
+function printResults(results: Measurement[]): void {
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const direct = byName.get('direct');
+  const router = byName.get('router');
+  const cross = byName.get('crossSubgraph');
+  if (!direct || !router || !cross) throw new Error('a scenario is missing from the results');
+
+  const rows = [
+    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests'],
+    ...results.map((r) => [r.label, r.requestsPerSecond.toFixed(0), String(r.latencyP50Ms), String(r.latencyP99Ms), r.latencyAvgMs.toFixed(2), String(r.requests)]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  console.log(line(rows[0]!));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows.slice(1)) console.log(line(row));
+
+  const ratios = {
+    routerOverDirect: { throughput: router.requestsPerSecond / direct.requestsPerSecond, p99: router.latencyP99Ms / direct.latencyP99Ms },
+    crossSubgraphOverDirect: { throughput: cross.requestsPerSecond / direct.requestsPerSecond, p99: cross.latencyP99Ms / direct.latencyP99Ms },
+  };
+  console.log('');
+  console.log('ratios (throughput: below 1 is slower; p99: above 1 is slower)');
+  console.log(`  router / direct         req/s ×${ratios.routerOverDirect.throughput.toFixed(2)}   p99 ×${ratios.routerOverDirect.p99.toFixed(2)}`);
+  console.log(`  cross-subgraph / direct req/s ×${ratios.crossSubgraphOverDirect.throughput.toFixed(2)}   p99 ×${ratios.crossSubgraphOverDirect.p99.toFixed(2)}`);
+  console.log('');
+  console.log(
+    JSON.stringify({
+      bench: 'gateway',
+      node: process.version,
+      cpus: availableParallelism(),
+      nodeEnv: process.env.NODE_ENV,
+      separateProcesses: settings.separate,
+      connections: settings.connections,
+      durationSeconds: settings.durationSeconds,
+      warmUpSeconds: settings.warmUpSeconds,
+      scenarios: Object.fromEntries(
+        results.map((r) => [r.name, { requestsPerSecond: round(r.requestsPerSecond), p50Ms: r.latencyP50Ms, p99Ms: r.latencyP99Ms, avgMs: round(r.latencyAvgMs), requests: r.requests }]),
+      ),
+      ratios: {
+        routerOverDirect: { throughput: round(ratios.routerOverDirect.throughput), p99: round(ratios.routerOverDirect.p99) },
+        crossSubgraphOverDirect: { throughput: round(ratios.crossSubgraphOverDirect.throughput), p99: round(ratios.crossSubgraphOverDirect.p99) },
+      },
+    }),
+  );
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+try {
+  await main();
+} catch (error) {
+  console.error('bench: failed:', error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+} finally {
+  await stopEverything();
+}

