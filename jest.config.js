@@ -11,6 +11,7 @@ export default {
   testMatch: ['<rootDir>/{lib,subgraphs,router,scripts,test}/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
+  reporters: ['default', '<rootDir>/test/summary-reporter.mjs'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

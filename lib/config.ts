@@ -14,6 +14,8 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'trace']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  // Interface the subgraphs bind to: loopback by default, 0.0.0.0 in containers.
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(4000),
   USERS_PORT: port.default(4001),
   DECKS_PORT: port.default(4002),

@@ -2,4 +2,4 @@ import { config } from '../../lib/config.js';
 import { runUntilSignal } from '../../lib/process-lifecycle.js';
 import { createAiServer } from './server.js';
 
-await runUntilSignal('ai', () => createAiServer().listen(config().AI_PORT));
+await runUntilSignal('ai', () => createAiServer().listen(config().AI_PORT, config().HOST));

@@ -2,4 +2,4 @@ import { config } from '../../lib/config.js';
 import { runUntilSignal } from '../../lib/process-lifecycle.js';
 import { createDecksServer } from './server.js';
 
-await runUntilSignal('decks', () => createDecksServer().listen(config().DECKS_PORT));
+await runUntilSignal('decks', () => createDecksServer().listen(config().DECKS_PORT, config().HOST));
