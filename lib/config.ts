@@ -32,8 +32,6 @@ const ConfigSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('ai-pptist'),
   JWT_AUDIENCE: z.string().min(1).default('ai-pptist-api'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-  // Per-user cap on jobs running at once; more are refused until one finishes.
-  GENERATION_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(50).default(3),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 

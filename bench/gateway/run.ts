@@ -19,15 +19,17 @@ const SETTLE_MS = 1_000; // far above any p99 seen here
 const settings = {
   durationSeconds: positiveNumber('BENCH_DURATION', 10),
   warmUpSeconds: positiveNumber('BENCH_WARMUP', 2),
-  connections: positiveNumber('BENCH_CONNECTIONS', 10),
+  connections: positiveNumber('BENCH_CONNECTIONS', 10, { integer: true }),
   separate: process.env.BENCH_SEPARATE === '1',
 };
 
-function positiveNumber(name: string, fallback: number): number {
+function positiveNumber(name: string, fallback: number, { integer = false } = {}): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of ${name === 'BENCH_CONNECTIONS' ? 'connections' : 'seconds'}, got "${raw}"`);
+  if (!(Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value)))) {
+    throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number above 0, got "${raw}"`);
+  }
   return value;
 }
 
