@@ -1,0 +1,52 @@
+import { SignJWT, importPKCS8 } from 'jose';
+import { bearerToken, InvalidTokenError, signAccessToken, verifyAccessToken } from './tokens.js';
+
+const viewer = { userId: '6f1c1c3e-0000-4000-8000-000000000001', role: 'USER' as const, sessionId: 's-1' };
+
+async function forge(claims: Record<string, unknown>, options: { audience?: string; issuer?: string; expiresAt?: number } = {}) {
+  const key = await importPKCS8(process.env.JWT_PRIVATE_KEY!, 'EdDSA');
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setSubject(viewer.userId)
+    .setIssuer(options.issuer ?? 'ai-pptist')
+    .setAudience(options.audience ?? 'ai-pptist-api')
+    .setExpirationTime(options.expiresAt ?? Math.floor(Date.now() / 1000) + 60)
+    .sign(key);
+}
+
+async function reason(token: string) {
+  try {
+    await verifyAccessToken(token);
+    return 'accepted';
+  } catch (error) {
+    return error instanceof InvalidTokenError ? error.reason : 'other';
+  }
+}
+
+describe('access tokens', () => {
+  it('round-trips sub, role and sid, with a jti and a 15-minute expiry', async () => {
+    const { token, expiresAt } = await signAccessToken(viewer);
+    expect(await verifyAccessToken(token)).toEqual(viewer);
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    expect(typeof payload.jti).toBe('string');
+    expect(Math.round((expiresAt.getTime() - Date.now()) / 60_000)).toBe(15);
+  });
+
+  it.each([
+    ['an expired token', () => forge({ role: 'USER', sid: 's' }, { expiresAt: Math.floor(Date.now() / 1000) - 10 }), 'expired'],
+    ['a wrong audience', () => forge({ role: 'USER', sid: 's' }, { audience: 'someone-else' }), 'invalid'],
+    ['a wrong issuer', () => forge({ role: 'USER', sid: 's' }, { issuer: 'evil' }), 'invalid'],
+    ['an unknown role', () => forge({ role: 'ROOT', sid: 's' }), 'invalid'],
+    ['no session id', () => forge({ role: 'USER' }), 'invalid'],
+    ['alg "none"', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', role: 'ADMIN', sid: 's' })).toString('base64url')}.`, 'invalid'],
+  ])('refuses %s', async (_name, make, expected) => {
+    expect(await reason(await make())).toBe(expected);
+  });
+
+  it('reads only well-formed Bearer headers', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bearer  abc ')).toBe('abc');
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
+  });
+});
