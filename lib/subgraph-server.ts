@@ -85,6 +85,21 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       return { async drainServer() { await wsCleanup.dispose(); } };
     },
   };
+  // One structured line per operation, tagged with the router's request id, so a request can be
+  // followed from the router into every subgraph it touched.
+  const accessLog: ApolloServerPlugin<TContext> = {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, errors }) {
+          contextValue.log.info(
+            { operationName: operationName ?? null, durationMs: Math.round(performance.now() - started), errors: errors?.length ?? 0 },
+            'graphql operation',
+          );
+        },
+      };
+    },
+  };
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -93,7 +108,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     stopOnTerminationSignals: false,
     formatError: maskUnexpectedErrors(log),
     // Inline traces (ftv1) only feed Apollo's usage reporting, which this platform does not use.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginInlineTraceDisabled(), accessLog],
   });
 
   app.get('/health', (_req, res) => {

@@ -117,3 +117,17 @@ describe('/api/v1/decks', () => {
     expect(body).toMatchObject({ status: 'error', error_code: 'RESOURCE_NOT_FOUND' });
   });
 });
+
+describe('when a subgraph is down', () => {
+  it('answers 500 INTERNAL_ERROR in the envelope, without internals, and stays alive', async () => {
+    const user = await signUp(stack.routerUrl);
+    const created = await call('POST', '/api/v1/decks', { token: user.token, body: { title: 'Before the outage' } });
+    await stack.stopSubgraph('decks');
+    const { status, body } = await call('GET', `/api/v1/decks/${created.body.data.id}`, { token: user.token });
+    expect(status).toBe(500);
+    expect(body).toMatchObject({ status: 'error', error_code: 'INTERNAL_ERROR', message: 'Internal server error', data: null });
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    const me = await call('GET', '/api/v1/auth/me', { token: user.token });
+    expect(me.status).toBe(200);
+  });
+});

@@ -12,9 +12,13 @@ import { createDecksServer } from '../subgraphs/decks/server.js';
 import { createMediaServer } from '../subgraphs/media/server.js';
 import { createUsersServer } from '../subgraphs/users/server.js';
 
+type SubgraphKey = 'users' | 'decks' | 'ai' | 'media';
+
 export interface Stack {
   routerUrl: string;
-  subgraphUrls: { users: string; decks: string; ai: string; media: string };
+  subgraphUrls: Record<SubgraphKey, string>;
+  /** Stops one subgraph, to see how the rest of the platform copes. */
+  stopSubgraph(name: SubgraphKey): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,14 +32,18 @@ export async function startStack(): Promise<Stack> {
   const worker = startAiWorker();
   const config = parseConfig({ ...process.env, USERS_URL: users.url, DECKS_URL: decks.url, AI_URL: ai.url, MEDIA_URL: media.url });
   const router = await createRouterServer({ config }).listen(0);
-  const subgraphs: RunningServer[] = [users, decks, ai, media];
+  const running = new Map<SubgraphKey, RunningServer>([['users', users], ['decks', decks], ['ai', ai], ['media', media]]);
   return {
     routerUrl: router.url,
     subgraphUrls: { users: users.url, decks: decks.url, ai: ai.url, media: media.url },
+    async stopSubgraph(name) {
+      await running.get(name)?.close();
+      running.delete(name);
+    },
     async close() {
       await router.close();
       await worker.close();
-      await Promise.all(subgraphs.map((s) => s.close()));
+      await Promise.all([...running.values()].map((s) => s.close()));
     },
   };
 }

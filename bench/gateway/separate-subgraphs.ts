@@ -19,7 +19,7 @@ interface SubgraphProcess {
   child: ChildProcess;
 }
 
-export async function startSeparateStack(): Promise<Stack> {
+export async function startSeparateStack(): Promise<Pick<Stack, 'routerUrl' | 'subgraphUrls' | 'close'>> {
   const subgraphs: SubgraphProcess[] = [];
   try {
     for (const name of SUBGRAPH_NAMES) subgraphs.push(await spawnSubgraph(name));
