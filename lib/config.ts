@@ -32,6 +32,15 @@ const ConfigSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('ai-pptist'),
   JWT_AUDIENCE: z.string().min(1).default('ai-pptist-api'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  // Key-encryption keys for secrets at rest, as `id:base64(32 bytes)` pairs separated by commas;
+  // KEY_ENCRYPTION_KEY_ID names the one new records are wrapped with (older ones stay readable
+  // until `npm run keys:rotate` re-wraps them). Never stored in the database.
+  KEY_ENCRYPTION_KEYS: z
+    .string()
+    .regex(/^[\w-]+:[A-Za-z0-9+/=]+(,[\w-]+:[A-Za-z0-9+/=]+)*$/, 'must be id:base64key[,id:base64key…]')
+    .optional(),
+  KEY_ENCRYPTION_KEY_ID: z.string().min(1).optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 

@@ -1,6 +1,7 @@
 // Starts the real services the tests run against: a throwaway PostgreSQL cluster and redis-server
 // (unless DATABASE_URL / REDIS_URL point at existing ones), applies the migrations, and creates a
 // signing key pair. Test workers inherit the environment set here.
+import { randomBytes } from 'node:crypto';
 import { generateSigningKeys } from '../lib/auth/tokens.js';
 import { type LocalService, startRedis, startTestPostgres } from '../scripts/local-services.js';
 import { migrateDeploy } from '../scripts/migrate.js';
@@ -29,6 +30,8 @@ export async function setUpServices(): Promise<void> {
   process.env.JWT_PRIVATE_KEY = keys.privateKey;
   process.env.JWT_PUBLIC_KEY = keys.publicKey;
   process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
+  process.env.KEY_ENCRYPTION_KEYS = `test-1:${randomBytes(32).toString('base64')}`;
+  process.env.KEY_ENCRYPTION_KEY_ID = 'test-1';
 }
 
 export async function tearDownServices(): Promise<void> {
