@@ -32,6 +32,9 @@ const ConfigSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('ai-pptist'),
   JWT_AUDIENCE: z.string().min(1).default('ai-pptist-api'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  // Behind a load balancer, the client's address is the first X-Forwarded-For entry; without one,
+  // that header is the client's own claim and must not be trusted (rate limits key on it).
+  TRUST_PROXY: z.stringbool().default(false),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   // Key-encryption keys for secrets at rest, as `id:base64(32 bytes)` pairs separated by commas;
   // KEY_ENCRYPTION_KEY_ID names the one new records are wrapped with (older ones stay readable

@@ -19,3 +19,5 @@ export function createLogger(service: string): Logger {
 }
 
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** Set by the router from the connection (or a trusted proxy); subgraphs rate-limit and audit on it. */
+export const CLIENT_IP_HEADER = 'x-client-ip';

@@ -1,13 +1,26 @@
 // Establishing who is calling, the same way for HTTP requests, graphql-ws connections and workers.
 import { randomUUID } from 'node:crypto';
+import { isSessionRevoked } from './auth/revocation.js';
 import { bearerToken, InvalidTokenError, verifyAccessToken, type Viewer } from './auth/tokens.js';
 import { coded, ErrorCode } from './errors.js';
-import type { Logger } from './logger.js';
+import { CLIENT_IP_HEADER, type Logger } from './logger.js';
+
+/** Where a request came from, as the router saw it (subgraphs are reached only through it). */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
 
 export interface BaseContext {
   viewer: Viewer | null;
   requestId: string;
   log: Logger;
+  client: ClientInfo;
+}
+
+export function clientFrom(headers: Record<string, string | string[] | undefined>): ClientInfo {
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? null;
+  return { ip: first(headers[CLIENT_IP_HEADER])?.slice(0, 64) ?? null, userAgent: first(headers['user-agent'])?.slice(0, 300) ?? null };
 }
 
 /**
@@ -18,13 +31,19 @@ export async function viewerFromAuthorization(authorization: string | null | und
   if (!authorization) return null;
   const token = bearerToken(authorization);
   if (!token) throw coded(ErrorCode.UNAUTHENTICATED, 'Authorization must be "Bearer <token>"', { reason: 'invalid' });
+  let viewer: Viewer;
   try {
-    return await verifyAccessToken(token);
+    viewer = await verifyAccessToken(token);
   } catch (error) {
     const reason = error instanceof InvalidTokenError ? error.reason : 'invalid';
     throw coded(ErrorCode.UNAUTHENTICATED, reason === 'expired' ? 'Access token expired' : 'Access token invalid', { reason });
   }
+  if (await isSessionRevoked(viewer.sessionId)) {
+    throw coded(ErrorCode.UNAUTHENTICATED, 'This session was signed out', { reason: 'revoked' });
+  }
+  return viewer;
 }
+
 
 export function requestIdFrom(header: string | string[] | null | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;

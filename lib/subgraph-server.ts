@@ -11,9 +11,10 @@ import express from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { closeRevocations } from './auth/revocation.js';
 import { ErrorCode } from './errors.js';
 import { type Logger, REQUEST_ID_HEADER } from './logger.js';
-import { type BaseContext, requestIdFrom, viewerFromAuthorization } from './request-context.js';
+import { type BaseContext, clientFrom, requestIdFrom, viewerFromAuthorization } from './request-context.js';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   name: string;
@@ -57,7 +58,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: BaseContext['viewer']; requestId?: string }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: BaseContext['viewer']; requestId?: string; request: import('node:http').IncomingMessage }>(
     {
       schema,
       // A bad token closes the socket at connection time rather than running anonymous operations.
@@ -74,7 +75,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       },
       context: (ctx) => {
         const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
-        return options.context({ viewer: ctx.extra.viewer ?? null, requestId, log: log.child({ requestId }) });
+        return options.context({ viewer: ctx.extra.viewer ?? null, requestId, log: log.child({ requestId }), client: clientFrom(ctx.extra.request.headers) });
       },
     },
     wsServer,
@@ -127,7 +128,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
             context: async ({ req }) => {
               const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
               const viewer = await viewerFromAuthorization(req.headers.authorization);
-              return options.context({ viewer, requestId, log: log.child({ requestId }) });
+              return options.context({ viewer, requestId, log: log.child({ requestId }), client: clientFrom(req.headers) });
             },
           }),
         );
@@ -146,6 +147,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
         async close() {
           await apollo.stop();
           await options.onClose?.();
+          closeRevocations();
         },
       };
     },

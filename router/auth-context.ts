@@ -10,3 +10,10 @@ export function authorizationFrom(headers: Headers | undefined, connectionParams
   if (typeof token === 'string' && token) return token.toLowerCase().startsWith('bearer ') ? token : `Bearer ${token}`;
   return undefined;
 }
+
+/** The caller's address as rate limits and audit logs see it. */
+export function clientIpFrom(forwardedFor: string | string[] | undefined, socketAddress: string | undefined, trustProxy: boolean): string {
+  const header = Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor;
+  const forwarded = trustProxy ? header?.split(',')[0]?.trim() : undefined;
+  return (forwarded || socketAddress || 'unknown').replace(/^::ffff:/, '').slice(0, 64);
+}

@@ -4,13 +4,15 @@ import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Config, SubgraphName } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
-import { REQUEST_ID_HEADER } from '../lib/logger.js';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
 import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.js';
 import { authorizationFrom } from './auth-context.js';
 
 export interface RouterContext {
   authorization?: string;
   requestId: string;
+  clientIp?: string;
+  userAgent?: string;
 }
 
 /** Verifies the token once at the edge; subgraphs verify it again (they trust no one). */
@@ -20,7 +22,12 @@ function useCallerIdentity(): GatewayPlugin<RouterContext> {
       const ctx = context as unknown as { request?: Request; connectionParams?: Record<string, unknown> };
       const authorization = authorizationFrom(ctx.request?.headers, ctx.connectionParams);
       await viewerFromAuthorization(authorization);
-      extendContext({ authorization, requestId: requestIdFrom(ctx.request?.headers.get(REQUEST_ID_HEADER)) });
+      extendContext({
+        authorization,
+        requestId: requestIdFrom(ctx.request?.headers.get(REQUEST_ID_HEADER)),
+        clientIp: ctx.request?.headers.get(CLIENT_IP_HEADER) ?? undefined,
+        userAgent: ctx.request?.headers.get('user-agent') ?? undefined,
+      });
     },
   };
 }
@@ -54,7 +61,7 @@ export function createGateway(options: { config: Config; supergraphFile: string;
     propagateHeaders: {
       fromClientToSubgraphs: ({ context }) => {
         const ctx = context as unknown as RouterContext;
-        return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId };
+        return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId, [CLIENT_IP_HEADER]: ctx.clientIp, 'user-agent': ctx.userAgent };
       },
     },
     plugins: () => [useCallerIdentity()],

@@ -8,12 +8,13 @@ import { getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { closeRevocations } from '../lib/auth/revocation.js';
 import { config as loadConfig, type Config } from '../lib/config.js';
-import { createLogger, REQUEST_ID_HEADER } from '../lib/logger.js';
+import { CLIENT_IP_HEADER, createLogger, REQUEST_ID_HEADER } from '../lib/logger.js';
 import { createRedis } from '../lib/redis.js';
 import { requestIdFrom } from '../lib/request-context.js';
 import type { RunningServer } from '../lib/subgraph-server.js';
-import { authorizationFrom } from './auth-context.js';
+import { authorizationFrom, clientIpFrom } from './auth-context.js';
 import { createGateway } from './gateway.js';
 import { createReadinessChecks } from './readiness.js';
 import { assignRequestId, createRestRouter } from './rest/routes.js';
@@ -31,6 +32,11 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
   const app = express();
   app.disable('x-powered-by');
   app.use(assignRequestId);
+  // The client address is decided here, once, and overrides anything the client sent as x-client-ip.
+  app.use((req, _res, next) => {
+    req.headers[CLIENT_IP_HEADER] = clientIpFrom(req.headers['x-forwarded-for'], req.socket.remoteAddress, config.TRUST_PROXY);
+    next();
+  });
   app.get('/health', (_req, res) => {
     res.json({ status: 'healthy' });
   });
@@ -51,6 +57,9 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
       const authorization = authorizationFrom(undefined, ctx.connectionParams);
       if (authorization) headers.set('authorization', authorization);
       headers.set(REQUEST_ID_HEADER, requestIdFrom(undefined));
+      const upgrade = (ctx.extra as { request?: import('node:http').IncomingMessage }).request;
+      headers.set(CLIENT_IP_HEADER, clientIpFrom(upgrade?.headers['x-forwarded-for'], upgrade?.socket.remoteAddress, config.TRUST_PROXY));
+      if (upgrade?.headers['user-agent']) headers.set('user-agent', upgrade.headers['user-agent']);
       return { request: new Request('http://router.internal/graphql', { method: 'POST', headers }) };
     }),
     wsServer,
@@ -84,6 +93,7 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
           await gateway.dispose();
           await readiness.close();
           redis.disconnect();
+          closeRevocations();
         },
       };
     },

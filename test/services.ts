@@ -30,6 +30,8 @@ export async function setUpServices(): Promise<void> {
   process.env.JWT_PRIVATE_KEY = keys.privateKey;
   process.env.JWT_PUBLIC_KEY = keys.publicKey;
   process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
+  // Tests act as many clients behind one proxy: each signs up from an address of its own.
+  process.env.TRUST_PROXY = 'true';
   process.env.KEY_ENCRYPTION_KEYS = `test-1:${randomBytes(32).toString('base64')}`;
   process.env.KEY_ENCRYPTION_KEY_ID = 'test-1';
 }

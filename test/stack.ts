@@ -70,16 +70,20 @@ export async function gql<T = Record<string, any>>(
 let counter = 0;
 
 /** A new account through the router; returns its token and id. */
-export async function signUp(routerUrl: string, name = 'Test User'): Promise<{ token: string; userId: string; email: string }> {
+export async function signUp(routerUrl: string, name = 'Test User'): Promise<{ token: string; refreshToken: string; userId: string; email: string }> {
   const email = `user-${process.pid}-${Date.now()}-${counter++}@example.test`;
-  const result = await gql(
-    `${routerUrl}/graphql`,
-    'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } error { code message } } }',
-    { input: { email, name, password: 'correct horse battery' } },
-  );
+  const response = await fetch(`${routerUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${counter % 250}.${process.pid % 250}.${Date.now() % 250}` },
+    body: JSON.stringify({
+      query: 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken refreshToken user { id } error { code message } } }',
+      variables: { input: { email, name, password: 'correct horse battery' } },
+    }),
+  });
+  const result = (await response.json()) as GraphQLResult;
   const payload = result.data?.signUp;
   if (!payload?.accessToken) throw new Error(`sign-up failed: ${JSON.stringify(result)}`);
-  return { token: payload.accessToken, userId: payload.user.id, email };
+  return { token: payload.accessToken, refreshToken: payload.refreshToken, userId: payload.user.id, email };
 }
 
 export function wsClient(routerUrl: string, connectionParams: Record<string, unknown> = {}): WsClient {

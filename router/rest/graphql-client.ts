@@ -1,5 +1,5 @@
 // Runs a named operation through the in-process gateway with the REST caller's credentials.
-import { REQUEST_ID_HEADER } from '../../lib/logger.js';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../../lib/logger.js';
 import type { Gateway } from '../gateway.js';
 import { type OperationName, operations } from './operations.js';
 import { RestError, restErrorFromGraphQL } from './standard-response.js';
@@ -13,7 +13,7 @@ export async function runOperation<T>(
   gateway: Gateway,
   name: OperationName,
   variables: Record<string, unknown>,
-  caller: { authorization?: string; requestId: string },
+  caller: { authorization?: string; requestId: string; clientIp?: string; userAgent?: string },
 ): Promise<T> {
   const response = await gateway.fetch('http://router.internal/graphql', {
     method: 'POST',
@@ -22,6 +22,8 @@ export async function runOperation<T>(
       accept: 'application/graphql-response+json',
       [REQUEST_ID_HEADER]: caller.requestId,
       ...(caller.authorization && { authorization: caller.authorization }),
+      ...(caller.clientIp && { [CLIENT_IP_HEADER]: caller.clientIp }),
+      ...(caller.userAgent && { 'user-agent': caller.userAgent }),
     },
     body: JSON.stringify({ query: operations[name], operationName: name, variables }),
   });

@@ -1,7 +1,7 @@
 // The REST facade at /api/v1. Every handler runs a named GraphQL operation through the gateway and
 // answers in the StandardResponse envelope; no route reaches a subgraph or database on its own.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { REQUEST_ID_HEADER } from '../../lib/logger.js';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../../lib/logger.js';
 import { requestIdFrom } from '../../lib/request-context.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Gateway } from '../gateway.js';
@@ -9,7 +9,7 @@ import { runOperation } from './graphql-client.js';
 import { type GraphDeck, type GraphUser, restDeck, restUser } from './representations.js';
 import { failure, RestError, restErrorFromUserError, success } from './standard-response.js';
 
-type Caller = { authorization?: string; requestId: string };
+type Caller = { authorization?: string; requestId: string; clientIp?: string; userAgent?: string };
 type Handler = (req: Request, caller: Caller) => Promise<{ data: unknown; status?: number; message?: string }>;
 
 export function createRestRouter(gateway: Gateway, log: Logger): express.Router {
@@ -17,7 +17,12 @@ export function createRestRouter(gateway: Gateway, log: Logger): express.Router 
   router.use(express.json({ limit: '5mb' }));
 
   const route = (handler: Handler) => async (req: Request, res: Response) => {
-    const caller: Caller = { authorization: req.headers.authorization, requestId: res.locals.requestId as string };
+    const caller: Caller = {
+      authorization: req.headers.authorization,
+      requestId: res.locals.requestId as string,
+      clientIp: req.headers[CLIENT_IP_HEADER] as string | undefined,
+      userAgent: req.headers['user-agent'],
+    };
     try {
       const result = await handler(req, caller);
       res.status(result.status ?? 200).json(success(result.data, caller.requestId, result.message));

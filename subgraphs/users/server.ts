@@ -1,20 +1,50 @@
+import DataLoader from 'dataloader';
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
+import { RateLimiter } from '../../lib/rate-limit.js';
+import { createRedis } from '../../lib/redis.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
 import { AccountService } from './account-service.js';
+import { AdminService } from './admin-service.js';
+import { AuditStore } from './audit-store.js';
+import { PreferencesService, view } from './preferences-service.js';
+import { PreferencesStore } from './preferences-store.js';
 import { buildUsersSchema } from './schema/index.js';
+import { SessionService } from './session-service.js';
+import { SessionStore } from './session-store.js';
 import { UserStore } from './user-store.js';
 
 export function createUsersServer(deps: { prisma?: PrismaClient } = {}) {
   const prisma = deps.prisma ?? createPrisma();
+  const redis = createRedis('users');
+  const limiter = new RateLimiter(redis);
   const users = new UserStore(prisma);
-  const accounts = new AccountService(users);
+  const audit = new AuditStore(prisma);
+  const preferenceStore = new PreferencesStore(prisma);
+  const sessions = new SessionService(new SessionStore(prisma), audit, limiter);
+  const accounts = new AccountService(users, sessions, audit, limiter);
+  const admin = new AdminService(users, sessions, audit);
+  const preferences = new PreferencesService(preferenceStore);
   return createSubgraphServer({
     name: 'users',
     schema: buildUsersSchema(),
     log: createLogger('users'),
-    context: (base) => ({ ...base, users, accounts }),
+    context: (base) => ({
+      ...base,
+      users,
+      accounts,
+      sessions,
+      admin,
+      preferences,
+      loaders: {
+        preferencesByUser: new DataLoader(async (ids: readonly string[]) => {
+          const rows = await preferenceStore.findByUserIds(ids);
+          return ids.map((id) => view(rows.find((row) => row.userId === id)));
+        }),
+      },
+    }),
     onClose: async () => {
+      redis.disconnect();
       if (!deps.prisma) await prisma.$disconnect();
     },
   });

@@ -2,6 +2,9 @@
 import { builder } from '../builder.js';
 import './user.js';
 import './auth.js';
+import './session.js';
+import './preferences.js';
+import './admin.js';
 
 export function buildUsersSchema() {
   return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

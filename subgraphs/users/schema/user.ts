@@ -1,8 +1,20 @@
 import { isUuid } from '../../../lib/errors.js';
-import { canSeeEmail } from '../account-service.js';
+import { canSeePrivate } from '../account-service.js';
 import { builder } from '../builder.js';
+import type { PreferencesView } from '../preferences-service.js';
 
 export const Role = builder.enumType('Role', { values: ['USER', 'ADMIN'] as const });
+
+export const Preferences = builder.objectRef<PreferencesView>('Preferences').implement({
+  description: "A user's defaults for generation and editing",
+  fields: (t) => ({
+    language: t.exposeString('language'),
+    defaultModel: t.exposeString('defaultModel', { nullable: true }),
+    defaultTemplate: t.exposeString('defaultTemplate', { nullable: true }),
+    defaultStyle: t.exposeString('defaultStyle', { nullable: true }),
+    version: t.exposeInt('version', { description: 'Pass as expectedVersion to update without losing a concurrent change' }),
+  }),
+});
 
 export const User = builder.loadableObject('User', {
   load: (ids: string[], ctx) => ctx.users.findByIds(ids),
@@ -10,10 +22,12 @@ export const User = builder.loadableObject('User', {
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
+    avatarUrl: t.exposeString('avatarUrl', { nullable: true }),
+    bio: t.exposeString('bio', { nullable: true }),
     email: t.string({
       nullable: true,
       description: 'Visible to the account itself and to admins; null for everyone else',
-      resolve: (user, _args, ctx) => (canSeeEmail(ctx.viewer, user) ? user.email : null),
+      resolve: (user, _args, ctx) => (canSeePrivate(ctx.viewer, user) ? user.email : null),
     }),
     role: t.field({ type: Role, resolve: (user) => user.role }),
     isActive: t.exposeBoolean('isActive'),
@@ -21,7 +35,13 @@ export const User = builder.loadableObject('User', {
       type: 'DateTime',
       nullable: true,
       description: 'Visible to the account itself and to admins',
-      resolve: (user, _args, ctx) => (canSeeEmail(ctx.viewer, user) ? user.lastLoginAt : null),
+      resolve: (user, _args, ctx) => (canSeePrivate(ctx.viewer, user) ? user.lastLoginAt : null),
+    }),
+    preferences: t.field({
+      type: Preferences,
+      nullable: true,
+      description: 'Visible to the account itself and to admins (and so to other subgraphs acting for them)',
+      resolve: (user, _args, ctx) => (canSeePrivate(ctx.viewer, user) ? ctx.loaders.preferencesByUser.load(user.id) : null),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -29,6 +49,7 @@ export const User = builder.loadableObject('User', {
 
 builder.asEntity(User, {
   key: builder.selection<{ id: string }>('id'),
+  // Public profile fields only; private ones are null unless the caller may see them.
   resolveReference: (ref, ctx) => (isUuid(ref.id) ? User.getDataloader(ctx).load(ref.id) : null),
 });
 

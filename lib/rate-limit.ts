@@ -1,0 +1,67 @@
+// Fixed-window counters in Redis, shared by every replica. One INCR per check (plus EXPIRE on the
+// first hit of a window), so the limiter costs one round trip.
+import { coded, ErrorCode } from './errors.js';
+import { rejections } from './metrics.js';
+import type { Redis } from './redis.js';
+
+export interface Limit {
+  /** Bounded name for metrics and keys, e.g. `sign_in_ip`. */
+  name: string;
+  max: number;
+  windowSeconds: number;
+}
+
+/** The platform's abuse limits, in one place. */
+export const LIMITS = {
+  // Brute force: a person mistypes a few times; a script tries thousands.
+  signInPerIp: { name: 'sign_in_ip', max: 30, windowSeconds: 300 },
+  signInPerAccount: { name: 'sign_in_account', max: 10, windowSeconds: 900 },
+  signUpPerIp: { name: 'sign_up_ip', max: 10, windowSeconds: 3600 },
+  refreshPerSession: { name: 'refresh_session', max: 30, windowSeconds: 300 },
+  // A busy editor sends a few requests a second; this leaves room for bursts.
+  requestsPerUser: { name: 'requests_user', max: 1200, windowSeconds: 60 },
+  requestsPerIp: { name: 'requests_ip', max: 600, windowSeconds: 60 },
+  // Generation costs real money per call.
+  generationsPerUser: { name: 'generations_user', max: 20, windowSeconds: 3600 },
+} as const satisfies Record<string, Limit>;
+
+export interface LimitDecision {
+  allowed: boolean;
+  remaining: number;
+  retryAfterSeconds: number;
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'pptist:rl',
+  ) {}
+
+  async consume(limit: Limit, subject: string): Promise<LimitDecision> {
+    const window = Math.floor(Date.now() / 1000 / limit.windowSeconds);
+    const key = `${this.prefix}:${limit.name}:${subject}:${window}`;
+    const results = await this.redis.multi().incr(key).expire(key, limit.windowSeconds, 'NX').exec();
+    const count = Number(results?.[0]?.[1] ?? 0);
+    const windowEnds = (window + 1) * limit.windowSeconds;
+    const retryAfterSeconds = Math.max(1, windowEnds - Math.floor(Date.now() / 1000));
+    return { allowed: count <= limit.max, remaining: Math.max(0, limit.max - count), retryAfterSeconds };
+  }
+
+  /** Throws RATE_LIMITED (counted) when the subject is over the limit. */
+  async enforce(limit: Limit, subject: string, layer: string): Promise<void> {
+    const decision = await this.consume(limit, subject);
+    if (!decision.allowed) {
+      rejections.inc({ layer, reason: `rate_limited_${limit.name}` });
+      throw coded(ErrorCode.RATE_LIMITED, `Too many requests; try again in ${decision.retryAfterSeconds} s`, {
+        retryAfter: decision.retryAfterSeconds,
+        limit: limit.name,
+      });
+    }
+  }
+
+  /** Forgets a subject's count (e.g. after a successful sign-in). */
+  async reset(limit: Limit, subject: string): Promise<void> {
+    const window = Math.floor(Date.now() / 1000 / limit.windowSeconds);
+    await this.redis.del(`${this.prefix}:${limit.name}:${subject}:${window}`);
+  }
+}
