@@ -6,6 +6,7 @@
 //  - migrations, then the four subgraphs, the ai worker and the router as child processes.
 // Ctrl-C stops every process this script started.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,15 @@ function ensureRedisServer(): void {
   }
   console.error('redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL.');
   process.exit(1);
+}
+
+/** A key-encryption key for secrets at rest, generated once for the local run. */
+function keyEncryptionKeys(): void {
+  if (env.KEY_ENCRYPTION_KEYS) return;
+  const path = join(LOCAL, 'key-encryption-key');
+  if (!existsSync(path)) writeFileSync(path, `local-1:${randomBytes(32).toString('base64')}`, { mode: 0o600 });
+  env.KEY_ENCRYPTION_KEYS = readFileSync(path, 'utf8').trim();
+  env.KEY_ENCRYPTION_KEY_ID = env.KEY_ENCRYPTION_KEYS.split(':')[0];
 }
 
 async function signingKeys(): Promise<void> {
@@ -144,6 +154,7 @@ async function main(): Promise<void> {
     env.REDIS_URL = redis.url;
   }
   await signingKeys();
+  keyEncryptionKeys();
   migrateDeploy(env.DATABASE_URL);
 
   const ports = { users: env.USERS_PORT ?? '4001', decks: env.DECKS_PORT ?? '4002', ai: env.AI_PORT ?? '4003', media: env.MEDIA_PORT ?? '4004' };

@@ -1,10 +1,20 @@
 // The named GraphQL operations behind the REST routes. Each route runs one of these through the
 // gateway, so REST gets exactly the graph's auth, limits and behaviour.
-const USER_FIELDS = 'id email name role isActive createdAt lastLoginAt';
+const USER_FIELDS = 'id email name role isActive avatarUrl bio createdAt lastLoginAt';
+const AUTH_FIELDS = `accessToken expiresAt refreshToken refreshExpiresAt sessionId user { ${USER_FIELDS} } error { code message field }`;
 const DECK_FIELDS = 'id title revision document slideCount createdAt updatedAt owner { id }';
 
 export const operations = {
   Me: `query Me { me { ${USER_FIELDS} } }`,
+  Register: `mutation Register($input: SignUpInput!) { auth: signUp(input: $input) { ${AUTH_FIELDS} } }`,
+  Login: `mutation Login($input: SignInInput!) { auth: signIn(input: $input) { ${AUTH_FIELDS} } }`,
+  Refresh: `mutation Refresh($refreshToken: String!) { auth: refreshSession(refreshToken: $refreshToken) { ${AUTH_FIELDS} } }`,
+  Logout: `mutation Logout { result: signOut { revokedCount } }`,
+  LogoutAll: `mutation LogoutAll { result: signOutEverywhere { revokedCount } }`,
+  Sessions: `query Sessions($skip: Int, $limit: Int) {
+    mySessions(skip: $skip, limit: $limit) { total sessions { id ipAddress userAgent createdAt expiresAt current } }
+  }`,
+  RevokeSession: `mutation RevokeSession($id: ID!) { result: revokeSession(id: $id) { revokedCount } }`,
   DeckById: `query DeckById($id: ID!) { deck(id: $id) { ${DECK_FIELDS} } }`,
   CreateDeck: `mutation CreateDeck($input: CreateDeckInput!) {
     createDeck(input: $input) { deck { ${DECK_FIELDS} } error { code message field } }

@@ -1,52 +1,27 @@
 // The REST facade at /api/v1. Every handler runs a named GraphQL operation through the gateway and
 // answers in the StandardResponse envelope; no route reaches a subgraph or database on its own.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../../lib/logger.js';
+import { REQUEST_ID_HEADER } from '../../lib/logger.js';
 import { requestIdFrom } from '../../lib/request-context.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Gateway } from '../gateway.js';
 import { runOperation } from './graphql-client.js';
-import { type GraphDeck, type GraphUser, restDeck, restUser } from './representations.js';
-import { failure, RestError, restErrorFromUserError, success } from './standard-response.js';
-
-type Caller = { authorization?: string; requestId: string; clientIp?: string; userAgent?: string };
-type Handler = (req: Request, caller: Caller) => Promise<{ data: unknown; status?: number; message?: string }>;
+import { type GraphDeck, restDeck } from './representations.js';
+import { mountAuthRoutes } from './auth-routes.js';
+import { bodyOf, createRouteHandler, requireToken } from './handler.js';
+import { failure, RestError, restErrorFromUserError } from './standard-response.js';
 
 export function createRestRouter(gateway: Gateway, log: Logger): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '5mb' }));
-
-  const route = (handler: Handler) => async (req: Request, res: Response) => {
-    const caller: Caller = {
-      authorization: req.headers.authorization,
-      requestId: res.locals.requestId as string,
-      clientIp: req.headers[CLIENT_IP_HEADER] as string | undefined,
-      userAgent: req.headers['user-agent'],
-    };
-    try {
-      const result = await handler(req, caller);
-      res.status(result.status ?? 200).json(success(result.data, caller.requestId, result.message));
-    } catch (error) {
-      const restError = error instanceof RestError ? error : new RestError(500, 'INTERNAL_ERROR', 'Internal server error');
-      if (restError.httpStatus >= 500) log.error({ err: error, requestId: caller.requestId }, 'REST request failed');
-      res.status(restError.httpStatus).json(failure(restError, caller.requestId));
-    }
-  };
-
-  router.get(
-    '/auth/me',
-    route(async (_req, caller) => {
-      if (!caller.authorization) throw new RestError(401, 'UNAUTHORIZED', 'Sign in first');
-      const { me } = await runOperation<{ me: GraphUser | null }>(gateway, 'Me', {}, caller);
-      if (!me) throw new RestError(401, 'UNAUTHORIZED', 'Sign in first');
-      return { data: restUser(me) };
-    }),
-  );
+  const route = createRouteHandler(log);
+  mountAuthRoutes(router, gateway, route);
 
   router.post(
     '/decks',
     route(async (req, caller) => {
-      const body = (req.body ?? {}) as { title?: unknown; document?: unknown };
+      requireToken(caller);
+      const body = bodyOf(req);
       if (typeof body.title !== 'string') throw new RestError(400, 'INVALID_REQUEST', 'title is required', { field: 'title' });
       const { createDeck } = await runOperation<{ createDeck: { deck: GraphDeck | null; error: { code: string; message: string; field?: string | null } | null } }>(
         gateway,
@@ -62,6 +37,7 @@ export function createRestRouter(gateway: Gateway, log: Logger): express.Router 
   router.get(
     '/decks/:id',
     route(async (req, caller) => {
+      requireToken(caller);
       const { deck } = await runOperation<{ deck: GraphDeck | null }>(gateway, 'DeckById', { id: req.params.id }, caller);
       if (!deck) throw new RestError(404, 'RESOURCE_NOT_FOUND', `Deck ${String(req.params.id)} not found`);
       return { data: restDeck(deck) };

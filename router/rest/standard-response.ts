@@ -49,6 +49,8 @@ export function restErrorFromGraphQL(error: { message: string; extensions?: Reco
       return new RestError(403, 'PERMISSION_DENIED', error.message);
     case 'NOT_FOUND':
       return new RestError(404, 'RESOURCE_NOT_FOUND', error.message);
+    case 'RATE_LIMITED':
+      return new RestError(429, 'RATE_LIMITED', error.message, { retry_after: ext.retryAfter });
     case 'BAD_USER_INPUT':
     case 'GRAPHQL_VALIDATION_FAILED':
       return new RestError(400, 'INVALID_REQUEST', error.message, typeof ext.field === 'string' ? { field: ext.field } : undefined);

@@ -2,7 +2,9 @@ import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { closePubSub, createPubSub } from '../../lib/pubsub.js';
 import { closeQueue, createGenerationQueue } from '../../lib/queues.js';
+import { withPermissions } from '../../lib/graphql/permissions.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
+import { aiPermissions } from './permissions.js';
 import { GenerationEvents } from './generation-events.js';
 import { GenerationService } from './generation-service.js';
 import { GenerationStore } from './generation-store.js';
@@ -16,7 +18,7 @@ export function createAiServer(deps: { prisma?: PrismaClient } = {}) {
   const generations = new GenerationService(generationStore, new GenerationEvents(generationStore, pubsub), queue);
   return createSubgraphServer({
     name: 'ai',
-    schema: buildAiSchema(),
+    schema: withPermissions(buildAiSchema(), aiPermissions),
     log: createLogger('ai'),
     context: (base) => ({ ...base, generationStore, generations }),
     onClose: async () => {

@@ -1,6 +1,8 @@
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
+import { withPermissions } from '../../lib/graphql/permissions.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
+import { decksPermissions } from './permissions.js';
 import { createDeckLoaders } from './deck-loaders.js';
 import { DeckService } from './deck-service.js';
 import { DeckStore } from './deck-store.js';
@@ -12,7 +14,7 @@ export function createDecksServer(deps: { prisma?: PrismaClient } = {}) {
   const decks = new DeckService(deckStore);
   return createSubgraphServer({
     name: 'decks',
-    schema: buildDecksSchema(),
+    schema: withPermissions(buildDecksSchema(), decksPermissions),
     log: createLogger('decks'),
     context: (base) => ({ ...base, deckStore, decks, loaders: createDeckLoaders(deckStore) }),
     onClose: async () => {

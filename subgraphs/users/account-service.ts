@@ -100,7 +100,18 @@ export class AccountService {
   }
 }
 
+const SELF = Symbol('viewed by itself');
+
+/**
+ * Marks a user object as seen by its own account: the user just signed in (or up) in this very
+ * request, so the response may show their private fields although the request carried no token.
+ */
+export function asSelf<T extends { id: string }>(user: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(user) as object) as T, user, { [SELF]: true });
+}
+
 /** Private fields (email, preferences, last sign-in) are for the account itself and admins. */
 export function canSeePrivate(viewer: Viewer | null, user: { id: string }): boolean {
+  if ((user as { [SELF]?: boolean })[SELF]) return true;
   return viewer !== null && (viewer.userId === user.id || viewer.role === 'ADMIN');
 }

@@ -23,7 +23,7 @@ export type ApiKeyResult = { ok: true; apiKey: ApiKeyView } | { ok: false; error
 export type ApiKeyDeleteResult = { ok: true; id: string } | { ok: false; error: UserErrorShape };
 
 export interface AuditEventInput {
-  type: string;
+  type: 'api_key.created' | 'api_key.deleted';
   userId: string;
   details: Record<string, unknown>;
 }

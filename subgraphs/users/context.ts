@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { BaseContext } from '../../lib/request-context.js';
 import type { AccountService } from './account-service.js';
 import type { AdminService } from './admin-service.js';
+import type { ApiKeyService } from './api-key-service.js';
 import type { PreferencesService, PreferencesView } from './preferences-service.js';
 import type { SessionService } from './session-service.js';
 import type { UserStore } from './user-store.js';
@@ -12,5 +13,6 @@ export interface UsersContext extends BaseContext {
   sessions: SessionService;
   admin: AdminService;
   preferences: PreferencesService;
+  apiKeys: ApiKeyService;
   loaders: { preferencesByUser: DataLoader<string, PreferencesView> };
 }

@@ -3,9 +3,14 @@ import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { RateLimiter } from '../../lib/rate-limit.js';
 import { createRedis } from '../../lib/redis.js';
+import { withPermissions } from '../../lib/graphql/permissions.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
+import { usersPermissions } from './permissions.js';
 import { AccountService } from './account-service.js';
+import { keyRing } from '../../lib/crypto/envelope.js';
 import { AdminService } from './admin-service.js';
+import { ApiKeyService } from './api-key-service.js';
+import { ApiKeyStore } from './api-key-store.js';
 import { AuditStore } from './audit-store.js';
 import { PreferencesService, view } from './preferences-service.js';
 import { PreferencesStore } from './preferences-store.js';
@@ -25,9 +30,12 @@ export function createUsersServer(deps: { prisma?: PrismaClient } = {}) {
   const accounts = new AccountService(users, sessions, audit, limiter);
   const admin = new AdminService(users, sessions, audit);
   const preferences = new PreferencesService(preferenceStore);
+  const apiKeys = new ApiKeyService(new ApiKeyStore(prisma), keyRing, (event) =>
+    audit.record({ type: event.type, userId: event.userId, actorId: event.userId, details: event.details }),
+  );
   return createSubgraphServer({
     name: 'users',
-    schema: buildUsersSchema(),
+    schema: withPermissions(buildUsersSchema(), usersPermissions),
     log: createLogger('users'),
     context: (base) => ({
       ...base,
@@ -36,6 +44,7 @@ export function createUsersServer(deps: { prisma?: PrismaClient } = {}) {
       sessions,
       admin,
       preferences,
+      apiKeys,
       loaders: {
         preferencesByUser: new DataLoader(async (ids: readonly string[]) => {
           const rows = await preferenceStore.findByUserIds(ids);

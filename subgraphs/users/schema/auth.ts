@@ -1,4 +1,4 @@
-import type { AuthResult, UserResult } from '../account-service.js';
+import { asSelf, type AuthResult, type UserResult } from '../account-service.js';
 import { builder, UserError } from '../builder.js';
 import { User } from './user.js';
 
@@ -10,7 +10,7 @@ const AuthPayload = builder.objectRef<AuthResult>('AuthPayload').implement({
     refreshToken: t.string({ nullable: true, description: 'Opaque; rotates on every refresh', resolve: (r) => (r.ok ? r.value.refreshToken : null) }),
     refreshExpiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => (r.ok ? r.value.refreshExpiresAt : null) }),
     sessionId: t.id({ nullable: true, resolve: (r) => (r.ok ? r.value.sessionId : null) }),
-    user: t.field({ type: User, nullable: true, resolve: (r) => (r.ok ? r.value.user : null) }),
+    user: t.field({ type: User, nullable: true, resolve: (r) => (r.ok ? asSelf(r.value.user) : null) }),
     error: t.field({ type: UserError, nullable: true, resolve: (r) => (r.ok ? null : r.error) }),
   }),
 });

@@ -4,6 +4,7 @@ import './user.js';
 import './auth.js';
 import './session.js';
 import './preferences.js';
+import './api-key.js';
 import './admin.js';
 
 export function buildUsersSchema() {

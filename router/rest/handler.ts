@@ -1,0 +1,47 @@
+// How every REST route answers: the caller's identity in, a StandardResponse out, coded errors
+// mapped to HTTP statuses (429s with Retry-After). Routes only describe what differs.
+import type { Request, Response } from 'express';
+import { CLIENT_IP_HEADER, type Logger } from '../../lib/logger.js';
+import { failure, RestError, success } from './standard-response.js';
+
+export type Caller = { authorization?: string; requestId: string; clientIp?: string; userAgent?: string };
+export type Handler = (req: Request, caller: Caller) => Promise<{ data: unknown; status?: number; message?: string }>;
+
+export function createRouteHandler(log: Logger) {
+  return (handler: Handler) => async (req: Request, res: Response) => {
+    const caller: Caller = {
+      authorization: req.headers.authorization,
+      requestId: res.locals.requestId as string,
+      clientIp: req.headers[CLIENT_IP_HEADER] as string | undefined,
+      userAgent: req.headers['user-agent'],
+    };
+    try {
+      const result = await handler(req, caller);
+      res.status(result.status ?? 200).json(success(result.data, caller.requestId, result.message));
+    } catch (error) {
+      const restError = error instanceof RestError ? error : new RestError(500, 'INTERNAL_ERROR', 'Internal server error');
+      if (restError.httpStatus >= 500) log.error({ err: error, requestId: caller.requestId }, 'REST request failed');
+      const retryAfter = restError.details?.retry_after;
+      if (restError.httpStatus === 429 && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+      res.status(restError.httpStatus).json(failure(restError, caller.requestId));
+    }
+  };
+}
+
+export function requireToken(caller: Caller): void {
+  if (!caller.authorization) throw new RestError(401, 'UNAUTHORIZED', 'Sign in first');
+}
+
+/** The JSON body as an object (an array or scalar body is the client's mistake). */
+export function bodyOf(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new RestError(400, 'INVALID_REQUEST', 'Request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+export function requireString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0) throw new RestError(400, 'INVALID_REQUEST', `${field} is required`, { field });
+  return value;
+}
