@@ -5,6 +5,7 @@ import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-
 import type { Config, SubgraphName } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
+import { LIMITS, type RateLimiter } from '../lib/rate-limit.js';
 import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.js';
 import { authorizationFrom } from './auth-context.js';
 
@@ -15,13 +16,19 @@ export interface RouterContext {
   userAgent?: string;
 }
 
-/** Verifies the token once at the edge; subgraphs verify it again (they trust no one). */
-function useCallerIdentity(): GatewayPlugin<RouterContext> {
+/**
+ * Verifies the token once at the edge (subgraphs verify it again: they trust no one) and applies
+ * the per-caller request rate: per user when signed in, per address otherwise.
+ */
+function useCallerIdentity(limiter: RateLimiter): GatewayPlugin<RouterContext> {
   return {
     async onContextBuilding({ context, extendContext }) {
       const ctx = context as unknown as { request?: Request; connectionParams?: Record<string, unknown> };
       const authorization = authorizationFrom(ctx.request?.headers, ctx.connectionParams);
-      await viewerFromAuthorization(authorization);
+      const viewer = await viewerFromAuthorization(authorization);
+      const clientIp = ctx.request?.headers.get(CLIENT_IP_HEADER) ?? 'unknown';
+      if (viewer) await limiter.enforce(LIMITS.requestsPerUser, viewer.userId, 'router');
+      else await limiter.enforce(LIMITS.requestsPerIp, clientIp, 'router');
       extendContext({
         authorization,
         requestId: requestIdFrom(ctx.request?.headers.get(REQUEST_ID_HEADER)),
@@ -32,7 +39,7 @@ function useCallerIdentity(): GatewayPlugin<RouterContext> {
   };
 }
 
-export function createGateway(options: { config: Config; supergraphFile: string; log: Logger }) {
+export function createGateway(options: { config: Config; supergraphFile: string; log: Logger; limiter: RateLimiter }) {
   const { config } = options;
   const subgraphs = Object.entries(config.subgraphUrls) as [SubgraphName, string][];
   return createGatewayRuntime<RouterContext>({
@@ -64,7 +71,7 @@ export function createGateway(options: { config: Config; supergraphFile: string;
         return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId, [CLIENT_IP_HEADER]: ctx.clientIp, 'user-agent': ctx.userAgent };
       },
     },
-    plugins: () => [useCallerIdentity()],
+    plugins: () => [useCallerIdentity(options.limiter)],
   });
 }
 export type Gateway = ReturnType<typeof createGateway>;

@@ -11,6 +11,8 @@ import { WebSocketServer } from 'ws';
 import { closeRevocations } from '../lib/auth/revocation.js';
 import { config as loadConfig, type Config } from '../lib/config.js';
 import { CLIENT_IP_HEADER, createLogger, REQUEST_ID_HEADER } from '../lib/logger.js';
+import { renderMetrics } from '../lib/metrics.js';
+import { RateLimiter } from '../lib/rate-limit.js';
 import { createRedis } from '../lib/redis.js';
 import { requestIdFrom } from '../lib/request-context.js';
 import type { RunningServer } from '../lib/subgraph-server.js';
@@ -24,8 +26,8 @@ const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(import.meta.url), '../../schema
 export function createRouterServer(options: { config?: Config; supergraphFile?: string } = {}) {
   const config = options.config ?? loadConfig();
   const log = createLogger('router');
-  const gateway = createGateway({ config, supergraphFile: options.supergraphFile ?? DEFAULT_SUPERGRAPH, log });
-  const redis = createRedis('router:health');
+  const redis = createRedis('router');
+  const gateway = createGateway({ config, supergraphFile: options.supergraphFile ?? DEFAULT_SUPERGRAPH, log, limiter: new RateLimiter(redis) });
   let supergraphLoaded = false;
   const readiness = createReadinessChecks({ databaseUrl: config.DATABASE_URL, redis, supergraphLoaded: () => supergraphLoaded });
 
@@ -39,6 +41,9 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
   });
   app.get('/health', (_req, res) => {
     res.json({ status: 'healthy' });
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(renderMetrics());
   });
   app.get('/readiness', async (_req, res) => {
     const result = await readiness.run();

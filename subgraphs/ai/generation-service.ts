@@ -6,6 +6,7 @@ import type { Viewer } from '../../lib/auth/tokens.js';
 import { forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import type { GenerationJobData } from '../../lib/queues.js';
+import { LIMITS, type RateLimiter } from '../../lib/rate-limit.js';
 import type { GenerationEvents } from './generation-events.js';
 import type { GenerationJob, GenerationStore } from './generation-store.js';
 import { normaliseLanguage } from './offline-generator.js';
@@ -28,6 +29,7 @@ export class GenerationService {
     private readonly store: GenerationStore,
     private readonly events: GenerationEvents,
     private readonly queue: Queue<GenerationJobData>,
+    private readonly limiter: RateLimiter,
   ) {}
 
   async start(viewer: Viewer | null, input: z.input<typeof StartInput>): Promise<StartResult> {
@@ -38,6 +40,10 @@ export class GenerationService {
       return { ok: false, error: { code: 'BAD_USER_INPUT', message: issue.message, field: String(issue.path[0] ?? '') } };
     }
     const { topic, language, slideCount, idempotencyKey } = parsed.data;
+    // A retry with the same idempotency key returns the existing job and costs nothing.
+    const existing = idempotencyKey ? await this.store.findByKey(viewer.userId, idempotencyKey) : null;
+    if (existing) return { ok: true, job: existing, created: false };
+    await this.limiter.enforce(LIMITS.generationsPerUser, viewer.userId, 'ai');
     const { job, created } = await this.store.createOnce({
       ownerId: viewer.userId,
       idempotencyKey: idempotencyKey ?? randomUUID(),

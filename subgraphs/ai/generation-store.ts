@@ -19,6 +19,10 @@ export class GenerationStore {
     return this.prisma.generationJob.findMany({ where: { id: { in: [...ids] } } });
   }
 
+  findByKey(ownerId: string, idempotencyKey: string): Promise<GenerationJob | null> {
+    return this.prisma.generationJob.findUnique({ where: { ownerId_idempotencyKey: { ownerId, idempotencyKey } } });
+  }
+
   findById(id: string): Promise<GenerationJob | null> {
     return this.prisma.generationJob.findUnique({ where: { id } });
   }

@@ -3,6 +3,8 @@ import { createLogger } from '../../lib/logger.js';
 import { closePubSub, createPubSub } from '../../lib/pubsub.js';
 import { closeQueue, createGenerationQueue } from '../../lib/queues.js';
 import { withPermissions } from '../../lib/graphql/permissions.js';
+import { RateLimiter } from '../../lib/rate-limit.js';
+import { createRedis } from '../../lib/redis.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
 import { aiPermissions } from './permissions.js';
 import { GenerationEvents } from './generation-events.js';
@@ -15,7 +17,8 @@ export function createAiServer(deps: { prisma?: PrismaClient } = {}) {
   const pubsub = createPubSub('ai');
   const queue = createGenerationQueue();
   const generationStore = new GenerationStore(prisma);
-  const generations = new GenerationService(generationStore, new GenerationEvents(generationStore, pubsub), queue);
+  const redis = createRedis('ai');
+  const generations = new GenerationService(generationStore, new GenerationEvents(generationStore, pubsub), queue, new RateLimiter(redis));
   return createSubgraphServer({
     name: 'ai',
     schema: withPermissions(buildAiSchema(), aiPermissions),
@@ -24,6 +27,7 @@ export function createAiServer(deps: { prisma?: PrismaClient } = {}) {
     onClose: async () => {
       await closeQueue(queue);
       await closePubSub(pubsub);
+      redis.disconnect();
       if (!deps.prisma) await prisma.$disconnect();
     },
   });

@@ -1,0 +1,185 @@
+// Every root field of the supergraph and every REST route, called as anonymous / owner / another
+// user / admin, through the router. The table must name every root field: a field added without a
+// row fails here, and one added without a shield rule is denied to everyone (also failing here).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { buildASTSchema, type GraphQLObjectType, parse } from 'graphql';
+import { createPrisma } from '../lib/db.js';
+import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
+
+type Role = 'anonymous' | 'owner' | 'other' | 'admin';
+const ROLES: Role[] = ['anonymous', 'owner', 'other', 'admin'];
+/** 'ok': no GraphQL error; a code: that error; 'data:X': no GraphQL error, a UserError X in the payload. */
+type Outcome = string;
+
+interface Fixtures {
+  tokens: Record<Role, string | undefined>;
+  userIds: Record<Exclude<Role, 'anonymous'>, string>;
+  deckId: string;
+  jobId: string;
+  imageId: string;
+  apiKeyId: string;
+  victimId: string;
+  freshToken(role: Role, scope: 'session' | 'account'): Promise<string | undefined>;
+}
+
+interface Row {
+  field: string;
+  kind: 'query' | 'mutation' | 'subscription';
+  doc: string;
+  vars?: (f: Fixtures) => Record<string, unknown>;
+  expect: Record<Role, Outcome>;
+  /** Calls that end sessions run on a throwaway session (or, for "everywhere", account) of the role. */
+  fresh?: 'session' | 'account';
+}
+
+const ANY_AUTH = { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'ok', admin: 'ok' };
+const OWNED = { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' };
+const ADMIN = { anonymous: 'UNAUTHENTICATED', owner: 'FORBIDDEN', other: 'FORBIDDEN', admin: 'ok' };
+const PUBLIC = { anonymous: 'ok', owner: 'ok', other: 'ok', admin: 'ok' };
+let uniq = 0;
+const email = () => `matrix-${process.pid}-${Date.now()}-${uniq++}@example.test`;
+
+const ROWS: Row[] = [
+  { field: 'me', kind: 'query', doc: '{ me { id } }', expect: PUBLIC },
+  { field: 'mySessions', kind: 'query', doc: '{ mySessions { total } }', expect: ANY_AUTH },
+  { field: 'myApiKeys', kind: 'query', doc: '{ myApiKeys { id } }', expect: ANY_AUTH },
+  { field: 'users', kind: 'query', doc: '{ users(first: 5) { id } }', expect: ADMIN },
+  { field: 'deck', kind: 'query', doc: 'query($id: ID!) { deck(id: $id) { id } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'generationJob', kind: 'query', doc: 'query($id: ID!) { generationJob(id: $id) { id } }', vars: (f) => ({ id: f.jobId }), expect: OWNED },
+  { field: 'image', kind: 'query', doc: 'query($id: ID!) { image(id: $id) { id } }', vars: (f) => ({ id: f.imageId }), expect: OWNED },
+  { field: 'myImages', kind: 'query', doc: '{ myImages { id } }', expect: ANY_AUTH },
+  { field: 'signUp', kind: 'mutation', doc: 'mutation($i: SignUpInput!) { signUp(input: $i) { error { code } } }', vars: () => ({ i: { email: email(), name: 'Matrix', password: 'password123' } }), expect: PUBLIC },
+  { field: 'signIn', kind: 'mutation', doc: 'mutation($i: SignInInput!) { signIn(input: $i) { error { code } } }', vars: () => ({ i: { email: 'nobody@example.test', password: 'password123' } }), expect: { anonymous: 'data:INVALID_CREDENTIALS', owner: 'data:INVALID_CREDENTIALS', other: 'data:INVALID_CREDENTIALS', admin: 'data:INVALID_CREDENTIALS' } },
+  { field: 'refreshSession', kind: 'mutation', doc: 'mutation { refreshSession(refreshToken: "nope") { error { code } } }', expect: { anonymous: 'data:INVALID_REFRESH_TOKEN', owner: 'data:INVALID_REFRESH_TOKEN', other: 'data:INVALID_REFRESH_TOKEN', admin: 'data:INVALID_REFRESH_TOKEN' } },
+  { field: 'signOut', kind: 'mutation', doc: 'mutation { signOut { revokedCount } }', expect: ANY_AUTH, fresh: 'session' },
+  { field: 'revokeSession', kind: 'mutation', doc: 'mutation { revokeSession(id: "00000000-0000-4000-8000-000000000000") { revokedCount } }', expect: ANY_AUTH },
+  { field: 'changePassword', kind: 'mutation', doc: 'mutation { changePassword(input: { currentPassword: "wrong-password", newPassword: "whatever123" }) { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:INVALID_CREDENTIALS', other: 'data:INVALID_CREDENTIALS', admin: 'data:INVALID_CREDENTIALS' } },
+  { field: 'updateProfile', kind: 'mutation', doc: 'mutation { updateProfile(input: { bio: "hi" }) { error { code } } }', expect: ANY_AUTH },
+  { field: 'updatePreferences', kind: 'mutation', doc: 'mutation { updatePreferences(input: { language: "en" }) { error { code } } }', expect: ANY_AUTH },
+  { field: 'addApiKey', kind: 'mutation', doc: 'mutation { addApiKey(input: { provider: "openai", label: "m", key: "sk-matrix-0123456789" }) { error { code } } }', expect: ANY_AUTH },
+  { field: 'deleteApiKey', kind: 'mutation', doc: 'mutation($id: ID!) { deleteApiKey(id: $id) { error { code } } }', vars: (f) => ({ id: f.apiKeyId }), expect: { anonymous: 'UNAUTHENTICATED', other: 'data:NOT_FOUND', admin: 'data:NOT_FOUND', owner: 'ok' } },
+  { field: 'setUserActive', kind: 'mutation', doc: 'mutation($id: ID!) { setUserActive(userId: $id, active: true) { id } }', vars: (f) => ({ id: f.victimId }), expect: ADMIN },
+  { field: 'setUserRole', kind: 'mutation', doc: 'mutation($id: ID!) { setUserRole(userId: $id, role: USER) { id } }', vars: (f) => ({ id: f.victimId }), expect: ADMIN },
+  { field: 'signOutEverywhere', kind: 'mutation', doc: 'mutation { signOutEverywhere { revokedCount } }', expect: ANY_AUTH, fresh: 'account' },
+  { field: 'createDeck', kind: 'mutation', doc: 'mutation { createDeck(input: { title: "Matrix" }) { error { code } } }', expect: ANY_AUTH },
+  { field: 'startGeneration', kind: 'mutation', doc: 'mutation { startGeneration(input: { topic: "Matrix", slideCount: 5 }) { error { code } } }', expect: ANY_AUTH },
+  { field: 'generationEvents', kind: 'subscription', doc: 'subscription($id: ID!) { generationEvents(jobId: $id) { seq } }', vars: (f) => ({ id: f.jobId }), expect: OWNED },
+];
+
+let stack: Stack;
+let graphql: string;
+const prisma = createPrisma();
+let fixtures: Fixtures;
+
+async function signInAs(emailAddress: string, password = 'correct horse battery'): Promise<string> {
+  const result = await gql(graphql, 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }', { i: { email: emailAddress, password } });
+  return result.data?.signIn.accessToken as string;
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  graphql = `${stack.routerUrl}/graphql`;
+  const owner = await signUp(stack.routerUrl, 'Owner');
+  const other = await signUp(stack.routerUrl, 'Other');
+  const admin = await signUp(stack.routerUrl, 'Admin');
+  const victim = await signUp(stack.routerUrl, 'Victim');
+  await prisma.user.update({ where: { id: admin.userId }, data: { role: 'ADMIN' } });
+  const adminToken = await signInAs(admin.email);
+  const deck = await gql(graphql, 'mutation { createDeck(input: { title: "Owned" }) { deck { id } } }', {}, owner.token);
+  const job = await gql(graphql, 'mutation { startGeneration(input: { topic: "Owned", slideCount: 5 }) { job { id } } }', {}, owner.token);
+  const key = await gql(graphql, 'mutation { addApiKey(input: { provider: "openai", label: "owned", key: "sk-owned-0123456789" }) { apiKey { id } } }', {}, owner.token);
+  const image = await prisma.image.create({
+    data: { ownerId: owner.userId, storageKey: `images/matrix-${Date.now()}.png`, originalFilename: 'a.png', mimeType: 'image/png', fileSize: 10 },
+  });
+  const emails = { owner: owner.email, other: other.email, admin: admin.email };
+  fixtures = {
+    tokens: { anonymous: undefined, owner: owner.token, other: other.token, admin: adminToken },
+    userIds: { owner: owner.userId, other: other.userId, admin: admin.userId },
+    deckId: deck.data?.createDeck.deck.id,
+    jobId: job.data?.startGeneration.job.id,
+    imageId: image.id,
+    apiKeyId: key.data?.addApiKey.apiKey.id,
+    victimId: victim.userId,
+    freshToken: async (role, scope) => {
+      if (role === 'anonymous') return undefined;
+      if (scope === 'session') return signInAs(emails[role]);
+      const throwaway = await signUp(stack.routerUrl, `Throwaway ${role}`);
+      if (role !== 'admin') return throwaway.token;
+      await prisma.user.update({ where: { id: throwaway.userId }, data: { role: 'ADMIN' } });
+      return signInAs(throwaway.email);
+    },
+  };
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await prisma.$disconnect();
+});
+
+async function outcomeOf(row: Row, role: Role): Promise<Outcome> {
+  const token = row.fresh ? await fixtures.freshToken(role, row.fresh) : fixtures.tokens[role];
+  const variables = row.vars?.(fixtures) ?? {};
+  let result: { data?: Record<string, any> | null; errors?: readonly { extensions?: Record<string, unknown> }[] };
+  if (row.kind === 'subscription') {
+    const client = wsClient(stack.routerUrl, token ? { authorization: `Bearer ${token}` } : {});
+    try {
+      const iterator = client.iterate({ query: row.doc, variables })[Symbol.asyncIterator]();
+      result = (await iterator.next()).value as typeof result;
+      await iterator.return?.();
+    } finally {
+      await client.dispose();
+    }
+  } else {
+    result = await gql(graphql, row.doc, variables, token);
+  }
+  const code = result.errors?.[0]?.extensions?.code;
+  if (code) return String(code);
+  const payload = result.data?.[row.field];
+  const dataError = payload && typeof payload === 'object' && 'error' in payload ? (payload.error as { code?: string } | null) : null;
+  return dataError?.code ? `data:${dataError.code}` : 'ok';
+}
+
+describe('GraphQL root fields', () => {
+  it('the table covers every root field of the supergraph', () => {
+    const schema = buildASTSchema(parse(readFileSync(resolve(import.meta.dirname ?? '.', '../schema/supergraph.graphql'), 'utf8')), { assumeValidSDL: true });
+    const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean) as GraphQLObjectType[];
+    const fields = roots.flatMap((type) => Object.keys(type.getFields())).sort();
+    expect(ROWS.map((row) => row.field).sort()).toEqual(fields);
+  });
+
+  for (const row of ROWS) {
+    it.each(ROLES)(`${row.kind} ${row.field} as %s`, async (role) => {
+      expect(await outcomeOf(row, role)).toBe(row.expect[role]);
+    });
+  }
+});
+
+describe('REST routes', () => {
+  type RestRow = { method: string; path: (f: Fixtures) => string; body?: unknown; expect: Record<Role, number>; fresh?: 'session' | 'account' };
+  const AUTH = { anonymous: 401, owner: 200, other: 200, admin: 200 };
+  const REST: RestRow[] = [
+    { method: 'GET', path: () => '/api/v1/auth/me', expect: AUTH },
+    { method: 'GET', path: () => '/api/v1/auth/sessions', expect: AUTH },
+    { method: 'POST', path: () => '/api/v1/auth/sessions/00000000-0000-4000-8000-000000000000/revoke', body: {}, expect: { anonymous: 401, owner: 404, other: 404, admin: 404 } },
+    { method: 'POST', path: () => '/api/v1/auth/login', body: { email: 'nobody@example.test', password: 'password123' }, expect: { anonymous: 401, owner: 401, other: 401, admin: 401 } },
+    { method: 'POST', path: () => '/api/v1/auth/register', body: { name: 'Matrix', password: 'password123' }, expect: { anonymous: 400, owner: 400, other: 400, admin: 400 } },
+    { method: 'POST', path: () => '/api/v1/auth/refresh', body: { refresh_token: 'nope' }, expect: { anonymous: 401, owner: 401, other: 401, admin: 401 } },
+    { method: 'POST', path: () => '/api/v1/decks', body: { title: 'Matrix' }, expect: { anonymous: 401, owner: 201, other: 201, admin: 201 } },
+    { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: () => '/api/v1/auth/logout', body: {}, expect: AUTH, fresh: 'session' },
+    { method: 'POST', path: () => '/api/v1/auth/logout-all', body: {}, expect: AUTH, fresh: 'account' },
+  ];
+
+  for (const row of REST) {
+    it.each(ROLES)(`${row.method} ${row.path.toString().match(/'([^']+)'|`([^`]+)`/)?.[0] ?? ''} as %s`, async (role) => {
+      const token = row.fresh ? await fixtures.freshToken(role, row.fresh) : fixtures.tokens[role];
+      const response = await fetch(`${stack.routerUrl}${row.path(fixtures)}`, {
+        method: row.method,
+        headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+        body: row.body === undefined ? undefined : JSON.stringify(row.body),
+      });
+      expect(response.status).toBe(row.expect[role]);
+    });
+  }
+});
