@@ -8,6 +8,7 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
 import { LIMITS, type RateLimiter } from '../lib/rate-limit.js';
 import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.js';
 import { authorizationFrom } from './auth-context.js';
+import { productionHardening, useSecurityLimits } from './security-limits.js';
 
 export interface RouterContext {
   authorization?: string;
@@ -42,13 +43,14 @@ function useCallerIdentity(limiter: RateLimiter): GatewayPlugin<RouterContext> {
 export function createGateway(options: { config: Config; supergraphFile: string; log: Logger; limiter: RateLimiter }) {
   const { config } = options;
   const subgraphs = Object.entries(config.subgraphUrls) as [SubgraphName, string][];
+  const hardening = productionHardening(config.NODE_ENV);
   return createGatewayRuntime<RouterContext>({
     supergraph: () => readFileSync(options.supergraphFile, 'utf8'),
     logging: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'debug' : 'warn',
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.NODE_ENV !== 'production',
-    maskedErrors: true,
+    ...hardening.options,
     transportEntries: Object.fromEntries(
       subgraphs.map(([name, url]) => [
         name,
@@ -71,7 +73,7 @@ export function createGateway(options: { config: Config; supergraphFile: string;
         return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId, [CLIENT_IP_HEADER]: ctx.clientIp, 'user-agent': ctx.userAgent };
       },
     },
-    plugins: () => [useCallerIdentity(options.limiter)],
+    plugins: () => [useSecurityLimits(), useCallerIdentity(options.limiter), ...hardening.plugins],
   });
 }
 export type Gateway = ReturnType<typeof createGateway>;

@@ -76,7 +76,8 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
       // The gateway loads the supergraph on its first request; graphql-ws operations arriving
       // before that would fail, so load it before accepting connections.
       const warmUp = await gateway.fetch('http://router.internal/graphql?query=%7B__typename%7D', {
-        headers: { accept: 'application/json' },
+        // The CSRF check in production wants a non-simple header on requests without a JSON body.
+        headers: { accept: 'application/json', 'x-graphql-client-name': 'router-warm-up' },
       });
       if (!warmUp.ok) throw new Error(`router: supergraph did not load (${warmUp.status} ${await warmUp.text()})`);
       supergraphLoaded = true;

@@ -189,3 +189,21 @@ describe('health', () => {
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { supergraph: { ok: true }, postgres: { ok: true }, redis: { ok: true } } });
   });
 });
+
+describe('router limits', () => {
+  it('refuses a too-deep query with a coded 400 and counts it in /metrics', async () => {
+    const deep = '{ me { decks { owner { decks { owner { decks { owner { decks { owner { name } } } } } } } } } }';
+    const response = await fetch(graphql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: deep }) });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('QUERY_TOO_DEEP');
+    const metrics = await (await fetch(`${stack.routerUrl}/metrics`)).text();
+    expect(metrics).toMatch(/pptist_rejections_total\{[^}]*reason="query_too_deep"[^}]*\} [1-9]/);
+  });
+
+  it('refuses a query with too many aliases', async () => {
+    const aliased = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+    const result = await gql(graphql, aliased);
+    expect(result.errors?.[0]?.extensions?.code).toBe('TOO_MANY_ALIASES');
+  });
+});
