@@ -152,6 +152,14 @@ describe('profile and preferences', () => {
     expect(bad.data?.updatePreferences.error.field).toBe('language');
   });
 
+  it('reaches the ai subgraph through the graph (User.generationDefaults @requires preferences)', async () => {
+    const user = await signUp(stack.routerUrl);
+    await gql(graphql, 'mutation { updatePreferences(input: { language: "ja", defaultStyle: "academic", defaultModel: "glm-4.7-flash" }) { error { code } } }', {}, user.token);
+    const result = await gql(graphql, '{ me { generationDefaults { language style model template } } }', {}, user.token);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.me.generationDefaults).toEqual({ language: 'ja', style: 'academic', model: 'glm-4.7-flash', template: null });
+  });
+
   it('keeps email and preferences private when the User entity is resolved for someone else', async () => {
     const owner = await signUp(stack.routerUrl, 'Owner');
     const other = await signUp(stack.routerUrl);

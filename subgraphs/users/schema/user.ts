@@ -8,10 +8,11 @@ export const Role = builder.enumType('Role', { values: ['USER', 'ADMIN'] as cons
 export const Preferences = builder.objectRef<PreferencesView>('Preferences').implement({
   description: "A user's defaults for generation and editing",
   fields: (t) => ({
-    language: t.exposeString('language'),
-    defaultModel: t.exposeString('defaultModel', { nullable: true }),
-    defaultTemplate: t.exposeString('defaultTemplate', { nullable: true }),
-    defaultStyle: t.exposeString('defaultStyle', { nullable: true }),
+    // Shared with the ai subgraph, which reads these through @requires.
+    language: t.exposeString('language', { shareable: true }),
+    defaultModel: t.exposeString('defaultModel', { nullable: true, shareable: true }),
+    defaultTemplate: t.exposeString('defaultTemplate', { nullable: true, shareable: true }),
+    defaultStyle: t.exposeString('defaultStyle', { nullable: true, shareable: true }),
     version: t.exposeInt('version', { description: 'Pass as expectedVersion to update without losing a concurrent change' }),
   }),
 });
