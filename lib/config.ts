@@ -44,6 +44,20 @@ const ConfigSchema = z.object({
     .regex(/^[\w-]+:[A-Za-z0-9+/=]+(,[\w-]+:[A-Za-z0-9+/=]+)*$/, 'must be id:base64key[,id:base64key…]')
     .optional(),
   KEY_ENCRYPTION_KEY_ID: z.string().min(1).optional(),
+  // Service clients: `id:secret` pairs (users subgraph side) that may obtain service tokens; a
+  // service presents SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET (its own credentials, never a user's).
+  SERVICE_CLIENTS: z
+    .string()
+    .regex(/^[\w-]+:\S{16,}(,[\w-]+:\S{16,})*$/, 'must be id:secret[,id:secret…] with secrets of 16+ characters')
+    .optional(),
+  SERVICE_CLIENT_ID: z.string().min(1).optional(),
+  SERVICE_CLIENT_SECRET: z.string().min(16).optional(),
+  // The REST contract's compatibility exception: the old web client calls its legacy routes with no
+  // token, and anonymous calls there act as this workspace account. Off unless set (npm start sets
+  // it for the local run); never applied to the new routes.
+  LEGACY_ANONYMOUS_ACCESS: z.stringbool().default(false),
+  LEGACY_WORKSPACE_EMAIL: z.email().default('workspace@localhost.localdomain'),
+  LEGACY_WORKSPACE_ROLE: z.enum(['USER', 'ADMIN']).default('ADMIN'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 

@@ -21,6 +21,8 @@ export const LIMITS = {
   // A busy editor sends a few requests a second; this leaves room for bursts.
   requestsPerUser: { name: 'requests_user', max: 1200, windowSeconds: 60 },
   requestsPerIp: { name: 'requests_ip', max: 600, windowSeconds: 60 },
+  // Anonymous legacy calls share one workspace account: each address gets a modest share.
+  legacyAnonymousPerIp: { name: 'legacy_anonymous_ip', max: 120, windowSeconds: 60 },
   // Generation costs real money per call.
   generationsPerUser: { name: 'generations_user', max: 20, windowSeconds: 3600 },
 } as const satisfies Record<string, Limit>;

@@ -19,6 +19,7 @@ import type { RunningServer } from '../lib/subgraph-server.js';
 import { authorizationFrom, clientIpFrom } from './auth-context.js';
 import { createGateway } from './gateway.js';
 import { createReadinessChecks } from './readiness.js';
+import { LegacyAccess } from './rest/legacy-access.js';
 import { assignRequestId, createRestRouter } from './rest/routes.js';
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(import.meta.url), '../../schema/supergraph.graphql');
@@ -27,7 +28,8 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
   const config = options.config ?? loadConfig();
   const log = createLogger('router');
   const redis = createRedis('router');
-  const gateway = createGateway({ config, supergraphFile: options.supergraphFile ?? DEFAULT_SUPERGRAPH, log, limiter: new RateLimiter(redis) });
+  const limiter = new RateLimiter(redis);
+  const gateway = createGateway({ config, supergraphFile: options.supergraphFile ?? DEFAULT_SUPERGRAPH, log, limiter });
   let supergraphLoaded = false;
   const readiness = createReadinessChecks({ databaseUrl: config.DATABASE_URL, redis, supergraphLoaded: () => supergraphLoaded });
 
@@ -49,7 +51,7 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
     const result = await readiness.run();
     res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
   });
-  app.use('/api/v1', createRestRouter(gateway, log));
+  app.use('/api/v1', createRestRouter(gateway, log, new LegacyAccess(gateway, config, limiter)));
   app.use(gateway.graphqlEndpoint, gateway);
 
   const httpServer = createServer(app);

@@ -76,6 +76,21 @@ function keyEncryptionKeys(): void {
   env.KEY_ENCRYPTION_KEY_ID = env.KEY_ENCRYPTION_KEYS.split(':')[0];
 }
 
+/**
+ * The local run switches the REST contract's compatibility exception on (the old web client sends
+ * no token on its legacy routes), with service credentials for the router generated once.
+ */
+function legacyAccess(): void {
+  env.LEGACY_ANONYMOUS_ACCESS ??= 'true';
+  if (env.SERVICE_CLIENTS) return;
+  const path = join(LOCAL, 'service-client-secret');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const secret = readFileSync(path, 'utf8').trim();
+  env.SERVICE_CLIENTS = `rest-facade:${secret}`;
+  env.SERVICE_CLIENT_ID = 'rest-facade';
+  env.SERVICE_CLIENT_SECRET = secret;
+}
+
 async function signingKeys(): Promise<void> {
   if (env.JWT_PUBLIC_KEY) return;
   const privatePath = join(LOCAL, 'jwt-private.pem');
@@ -155,6 +170,7 @@ async function main(): Promise<void> {
   }
   await signingKeys();
   keyEncryptionKeys();
+  legacyAccess();
   migrateDeploy(env.DATABASE_URL);
 
   const ports = { users: env.USERS_PORT ?? '4001', decks: env.DECKS_PORT ?? '4002', ai: env.AI_PORT ?? '4003', media: env.MEDIA_PORT ?? '4004' };

@@ -49,8 +49,10 @@ const ROWS: Row[] = [
   { field: 'generationJob', kind: 'query', doc: 'query($id: ID!) { generationJob(id: $id) { id } }', vars: (f) => ({ id: f.jobId }), expect: OWNED },
   { field: 'image', kind: 'query', doc: 'query($id: ID!) { image(id: $id) { id } }', vars: (f) => ({ id: f.imageId }), expect: OWNED },
   { field: 'myImages', kind: 'query', doc: '{ myImages { id } }', expect: ANY_AUTH },
+  { field: 'myImagePage', kind: 'query', doc: '{ myImagePage { total } }', expect: ANY_AUTH },
+  { field: 'issueServiceToken', kind: 'mutation', doc: 'mutation { issueServiceToken(clientId: "rest-facade", clientSecret: "not-the-secret-at-all") { error { code } } }', expect: { anonymous: 'data:INVALID_CLIENT', owner: 'data:INVALID_CLIENT', other: 'data:INVALID_CLIENT', admin: 'data:INVALID_CLIENT' } },
   { field: 'signUp', kind: 'mutation', doc: 'mutation($i: SignUpInput!) { signUp(input: $i) { error { code } } }', vars: () => ({ i: { email: email(), name: 'Matrix', password: 'password123' } }), expect: PUBLIC },
-  { field: 'signIn', kind: 'mutation', doc: 'mutation($i: SignInInput!) { signIn(input: $i) { error { code } } }', vars: () => ({ i: { email: 'nobody@example.test', password: 'password123' } }), expect: { anonymous: 'data:INVALID_CREDENTIALS', owner: 'data:INVALID_CREDENTIALS', other: 'data:INVALID_CREDENTIALS', admin: 'data:INVALID_CREDENTIALS' } },
+  { field: 'signIn', kind: 'mutation', doc: 'mutation($i: SignInInput!) { signIn(input: $i) { error { code } } }', vars: () => ({ i: { email: email(), password: 'password123' } }), expect: { anonymous: 'data:INVALID_CREDENTIALS', owner: 'data:INVALID_CREDENTIALS', other: 'data:INVALID_CREDENTIALS', admin: 'data:INVALID_CREDENTIALS' } },
   { field: 'refreshSession', kind: 'mutation', doc: 'mutation { refreshSession(refreshToken: "nope") { error { code } } }', expect: { anonymous: 'data:INVALID_REFRESH_TOKEN', owner: 'data:INVALID_REFRESH_TOKEN', other: 'data:INVALID_REFRESH_TOKEN', admin: 'data:INVALID_REFRESH_TOKEN' } },
   { field: 'signOut', kind: 'mutation', doc: 'mutation { signOut { revokedCount } }', expect: ANY_AUTH, fresh: 'session' },
   { field: 'revokeSession', kind: 'mutation', doc: 'mutation { revokeSession(id: "00000000-0000-4000-8000-000000000000") { revokedCount } }', expect: ANY_AUTH },
@@ -68,6 +70,8 @@ const ROWS: Row[] = [
 ];
 
 let stack: Stack;
+/** The same platform with the REST contract's compatibility exception switched on. */
+let compatStack: Stack;
 let graphql: string;
 const prisma = createPrisma();
 let fixtures: Fixtures;
@@ -79,6 +83,7 @@ async function signInAs(emailAddress: string, password = 'correct horse battery'
 
 beforeAll(async () => {
   stack = await startStack();
+  compatStack = await startStack({ legacyAnonymousAccess: true });
   graphql = `${stack.routerUrl}/graphql`;
   const owner = await signUp(stack.routerUrl, 'Owner');
   const other = await signUp(stack.routerUrl, 'Other');
@@ -114,6 +119,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
+  await compatStack?.close();
   await prisma.$disconnect();
 });
 
@@ -155,18 +161,23 @@ describe('GraphQL root fields', () => {
   }
 });
 
-describe('REST routes', () => {
-  type RestRow = { method: string; path: (f: Fixtures) => string; body?: unknown; expect: Record<Role, number>; fresh?: 'session' | 'account' };
+describe.each([
+  ['off', false],
+  ['on', true],
+])('REST routes, compatibility exception %s', (_label, compat) => {
+  type RestRow = { method: string; path: (f: Fixtures) => string; body?: unknown | (() => unknown); expect: Record<Role, number>; fresh?: 'session' | 'account'; legacy?: true };
   const AUTH = { anonymous: 401, owner: 200, other: 200, admin: 200 };
   const REST: RestRow[] = [
     { method: 'GET', path: () => '/api/v1/auth/me', expect: AUTH },
     { method: 'GET', path: () => '/api/v1/auth/sessions', expect: AUTH },
     { method: 'POST', path: () => '/api/v1/auth/sessions/00000000-0000-4000-8000-000000000000/revoke', body: {}, expect: { anonymous: 401, owner: 404, other: 404, admin: 404 } },
-    { method: 'POST', path: () => '/api/v1/auth/login', body: { email: 'nobody@example.test', password: 'password123' }, expect: { anonymous: 401, owner: 401, other: 401, admin: 401 } },
+    { method: 'POST', path: () => '/api/v1/auth/login', body: () => ({ email: email(), password: 'password123' }), expect: { anonymous: 401, owner: 401, other: 401, admin: 401 } },
     { method: 'POST', path: () => '/api/v1/auth/register', body: { name: 'Matrix', password: 'password123' }, expect: { anonymous: 400, owner: 400, other: 400, admin: 400 } },
     { method: 'POST', path: () => '/api/v1/auth/refresh', body: { refresh_token: 'nope' }, expect: { anonymous: 401, owner: 401, other: 401, admin: 401 } },
     { method: 'POST', path: () => '/api/v1/decks', body: { title: 'Matrix' }, expect: { anonymous: 401, owner: 201, other: 201, admin: 201 } },
     { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    // Legacy: anonymous callers act as the workspace account only while the exception is on.
+    { method: 'GET', path: () => '/api/v1/images', expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'POST', path: () => '/api/v1/auth/logout', body: {}, expect: AUTH, fresh: 'session' },
     { method: 'POST', path: () => '/api/v1/auth/logout-all', body: {}, expect: AUTH, fresh: 'account' },
   ];
@@ -174,12 +185,41 @@ describe('REST routes', () => {
   for (const row of REST) {
     it.each(ROLES)(`${row.method} ${row.path.toString().match(/'([^']+)'|`([^`]+)`/)?.[0] ?? ''} as %s`, async (role) => {
       const token = row.fresh ? await fixtures.freshToken(role, row.fresh) : fixtures.tokens[role];
-      const response = await fetch(`${stack.routerUrl}${row.path(fixtures)}`, {
+      const base = compat ? compatStack.routerUrl : stack.routerUrl;
+      const response = await fetch(`${base}${row.path(fixtures)}`, {
         method: row.method,
         headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-        body: row.body === undefined ? undefined : JSON.stringify(row.body),
+        body: row.body === undefined ? undefined : JSON.stringify(typeof row.body === 'function' ? row.body() : row.body),
       });
       expect(response.status).toBe(row.expect[role]);
     });
   }
+
+  it('a token always acts as its own user on a legacy route', async () => {
+    const base = compat ? compatStack.routerUrl : stack.routerUrl;
+    const mine = await fetch(`${base}/api/v1/images`, { headers: { authorization: `Bearer ${fixtures.tokens.owner}` } });
+    const body = (await mine.json()) as { data: { items: { id: string; user_id: string }[]; total: number; page: number; total_pages: number } };
+    expect(body.data).toMatchObject({ total: 1, page: 1, total_pages: 1 });
+    expect(body.data.items[0]).toMatchObject({ id: fixtures.imageId, user_id: fixtures.userIds.owner });
+  });
+});
+
+describe('service credentials', () => {
+  const ISSUE = 'mutation($s: String!) { issueServiceToken(clientId: "rest-facade", clientSecret: $s) { accessToken error { code } } }';
+
+  it('are refused while the compatibility exception is off', async () => {
+    const result = await gql(graphql, ISSUE, { s: process.env.SERVICE_CLIENT_SECRET });
+    expect(result.data?.issueServiceToken).toEqual({ accessToken: null, error: { code: 'COMPAT_DISABLED' } });
+  });
+
+  it('act as the workspace account but may not touch its sessions, password or keys', async () => {
+    const issued = await gql(`${compatStack.routerUrl}/graphql`, ISSUE, { s: process.env.SERVICE_CLIENT_SECRET });
+    const token = issued.data?.issueServiceToken.accessToken as string;
+    expect(token).toEqual(expect.any(String));
+    const me = await gql(`${compatStack.routerUrl}/graphql`, '{ me { email role } }', {}, token);
+    expect(me.data?.me).toEqual({ email: 'workspace@localhost.localdomain', role: 'ADMIN' });
+    for (const doc of ['{ mySessions { total } }', '{ myApiKeys { id } }', 'mutation { signOut { revokedCount } }']) {
+      expect((await gql(`${compatStack.routerUrl}/graphql`, doc, {}, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
 });

@@ -34,6 +34,10 @@ export async function setUpServices(): Promise<void> {
   process.env.TRUST_PROXY = 'true';
   process.env.KEY_ENCRYPTION_KEYS = `test-1:${randomBytes(32).toString('base64')}`;
   process.env.KEY_ENCRYPTION_KEY_ID = 'test-1';
+  const serviceSecret = randomBytes(24).toString('base64url');
+  process.env.SERVICE_CLIENTS = `rest-facade:${serviceSecret}`;
+  process.env.SERVICE_CLIENT_ID = 'rest-facade';
+  process.env.SERVICE_CLIENT_SECRET = serviceSecret;
 }
 
 export async function tearDownServices(): Promise<void> {

@@ -22,15 +22,24 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `legacyAnonymousAccess` switches the REST contract's compatibility exception on for this stack. */
+export async function startStack(options: { legacyAnonymousAccess?: boolean } = {}): Promise<Stack> {
+  const legacy = options.legacyAnonymousAccess ?? false;
   const [users, decks, ai, media] = await Promise.all([
-    createUsersServer().listen(0),
+    createUsersServer({ legacyAnonymousAccess: legacy }).listen(0),
     createDecksServer().listen(0),
     createAiServer().listen(0),
     createMediaServer().listen(0),
   ]);
   const worker = startAiWorker();
-  const config = parseConfig({ ...process.env, USERS_URL: users.url, DECKS_URL: decks.url, AI_URL: ai.url, MEDIA_URL: media.url });
+  const config = parseConfig({
+    ...process.env,
+    USERS_URL: users.url,
+    DECKS_URL: decks.url,
+    AI_URL: ai.url,
+    MEDIA_URL: media.url,
+    LEGACY_ANONYMOUS_ACCESS: String(legacy),
+  });
   const router = await createRouterServer({ config }).listen(0);
   const running = new Map<SubgraphKey, RunningServer>([['users', users], ['decks', decks], ['ai', ai], ['media', media]]);
   return {

@@ -12,6 +12,8 @@ export interface Viewer {
   userId: string;
   role: Role;
   sessionId: string;
+  /** Set when a service (not the person) holds the token, acting for this account. */
+  service?: string;
 }
 
 let publicKey: Promise<CryptoKey> | undefined;
@@ -32,7 +34,7 @@ function signKey(): Promise<CryptoKey> {
 export async function signAccessToken(viewer: Viewer): Promise<{ token: string; expiresAt: Date }> {
   const c = config();
   const expiresAt = new Date(Date.now() + c.ACCESS_TOKEN_TTL_SECONDS * 1000);
-  const token = await new SignJWT({ role: viewer.role, sid: viewer.sessionId })
+  const token = await new SignJWT({ role: viewer.role, sid: viewer.sessionId, ...(viewer.service && { svc: viewer.service }) })
     .setProtectedHeader({ alg: ALG, typ: 'JWT' })
     .setSubject(viewer.userId)
     .setIssuer(c.JWT_ISSUER)
@@ -62,7 +64,8 @@ export async function verifyAccessToken(token: string): Promise<Viewer> {
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || (role !== 'USER' && role !== 'ADMIN')) {
       throw new InvalidTokenError('invalid');
     }
-    return { userId: payload.sub, role, sessionId: payload.sid };
+    const service = typeof payload.svc === 'string' ? { service: payload.svc } : {};
+    return { userId: payload.sub, role, sessionId: payload.sid, ...service };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;
     if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new InvalidTokenError('expired');

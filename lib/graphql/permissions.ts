@@ -16,6 +16,12 @@ export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, ctx: BaseC
   return ctx.viewer.role === 'ADMIN' ? true : forbidden('Only administrators may do this');
 });
 
+/** The account's own person, not a service acting for it (sessions, passwords, keys). */
+export const isAccountHolder = rule({ cache: 'contextual' })((_parent, _args, ctx: BaseContext) => {
+  if (!ctx.viewer) return unauthenticated();
+  return ctx.viewer.service ? forbidden('Not available to service credentials') : true;
+});
+
 export { allow, deny };
 
 type RootRules = Record<string, typeof allow | typeof isAuthenticated>;

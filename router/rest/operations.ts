@@ -14,6 +14,14 @@ export const operations = {
   Sessions: `query Sessions($skip: Int, $limit: Int) {
     mySessions(skip: $skip, limit: $limit) { total sessions { id ipAddress userAgent createdAt expiresAt current } }
   }`,
+  IssueServiceToken: `mutation IssueServiceToken($clientId: String!, $clientSecret: String!) {
+    issueServiceToken(clientId: $clientId, clientSecret: $clientSecret) { accessToken expiresAt error { code message } }
+  }`,
+  ImagePage: `query ImagePage($page: Int, $limit: Int, $sortBy: String, $sortOrder: String) {
+    myImagePage(page: $page, limit: $limit, sortBy: $sortBy, sortOrder: $sortOrder) {
+      total items { id storageKey originalFilename description mimeType fileSize width height createdAt owner { id } }
+    }
+  }`,
   RevokeSession: `mutation RevokeSession($id: ID!) { result: revokeSession(id: $id) { revokedCount } }`,
   DeckById: `query DeckById($id: ID!) { deck(id: $id) { ${DECK_FIELDS} } }`,
   CreateDeck: `mutation CreateDeck($input: CreateDeckInput!) {

@@ -93,3 +93,46 @@ export function restSession(session: GraphSession) {
     is_current: session.current,
   };
 }
+
+export interface GraphImage {
+  id: string;
+  storageKey: string;
+  originalFilename: string;
+  description: string | null;
+  mimeType: string;
+  fileSize: number;
+  width: number | null;
+  height: number | null;
+  createdAt: string;
+  owner: { id: string };
+}
+
+/** The predecessor's image fields; `url` is the storage key, as it returned it. */
+export function restImage(image: GraphImage) {
+  return {
+    id: image.id,
+    user_id: image.owner.id,
+    filename: image.storageKey.split('/').at(-1),
+    original_filename: image.originalFilename,
+    description: image.description,
+    tags: [],
+    is_public: false,
+    url: image.storageKey,
+    image_url: `/api/v1/img-access/${image.storageKey}`,
+    source_type: 'uploaded',
+    generation_model: null,
+    width: image.width,
+    height: image.height,
+    file_size: image.fileSize,
+    mime_type: image.mimeType,
+    storage_status: 'stored',
+    cos_key: image.storageKey,
+    created_at: image.createdAt,
+  };
+}
+
+/** The contract's list envelope. */
+export function restList<T>(items: T[], total: number, page: number, limit: number) {
+  const pages = Math.ceil(total / limit);
+  return { items, total, page, limit, pages, total_pages: pages };
+}

@@ -6,16 +6,36 @@ import { requestIdFrom } from '../../lib/request-context.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Gateway } from '../gateway.js';
 import { runOperation } from './graphql-client.js';
-import { type GraphDeck, restDeck } from './representations.js';
+import type { LegacyAccess } from './legacy-access.js';
+import { type GraphDeck, type GraphImage, restDeck, restImage, restList } from './representations.js';
 import { mountAuthRoutes } from './auth-routes.js';
 import { bodyOf, createRouteHandler, requireToken } from './handler.js';
 import { failure, RestError, restErrorFromUserError } from './standard-response.js';
 
-export function createRestRouter(gateway: Gateway, log: Logger): express.Router {
+export function createRestRouter(gateway: Gateway, log: Logger, legacy: LegacyAccess): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '5mb' }));
   const route = createRouteHandler(log);
   mountAuthRoutes(router, gateway, route);
+
+  // A legacy route (REST-COMPAT.md: called without a token by the old client).
+  router.get(
+    '/images',
+    route(async (req, caller) => {
+      const acting = await legacy.resolve(caller);
+      const page = Number(req.query.page ?? 1);
+      const limit = Number(req.query.limit ?? 20);
+      if (!Number.isInteger(page) || page < 1) throw new RestError(400, 'INVALID_REQUEST', 'page starts at 1', { field: 'page' });
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new RestError(400, 'INVALID_REQUEST', 'limit must be 1 to 100', { field: 'limit' });
+      const { myImagePage } = await runOperation<{ myImagePage: { total: number; items: GraphImage[] } }>(
+        gateway,
+        'ImagePage',
+        { page, limit, sortBy: req.query.sort_by ?? null, sortOrder: req.query.sort_order ?? null },
+        acting,
+      );
+      return { data: restList(myImagePage.items.map(restImage), myImagePage.total, page, limit) };
+    }),
+  );
 
   router.post(
     '/decks',

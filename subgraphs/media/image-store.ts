@@ -11,6 +11,19 @@ export class ImageStore {
     return this.prisma.image.findMany({ where: { id: { in: [...ids] } } });
   }
 
+  /** A numbered page of an owner's images and their total (the legacy list contract). */
+  page(ownerId: string, options: { skip: number; take: number; sortBy: 'createdAt' | 'fileSize' | 'originalFilename'; descending: boolean }): Promise<[Image[], number]> {
+    return Promise.all([
+      this.prisma.image.findMany({
+        where: { ownerId },
+        orderBy: [{ [options.sortBy]: options.descending ? 'desc' : 'asc' }, { id: 'asc' }],
+        skip: options.skip,
+        take: options.take,
+      }),
+      this.prisma.image.count({ where: { ownerId } }),
+    ]);
+  }
+
   /** Keyset page of an owner's images, newest first. */
   listByOwner(ownerId: string, first: number, after?: { createdAt: Date; id: string }): Promise<Image[]> {
     return this.prisma.image.findMany({

@@ -1,5 +1,5 @@
 import { isAuthenticated, type RootPermissions } from '../../lib/graphql/permissions.js';
 
 export const mediaPermissions: RootPermissions = {
-  Query: { image: isAuthenticated, myImages: isAuthenticated },
+  Query: { image: isAuthenticated, myImages: isAuthenticated, myImagePage: isAuthenticated },
 };

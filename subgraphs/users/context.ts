@@ -4,6 +4,7 @@ import type { AccountService } from './account-service.js';
 import type { AdminService } from './admin-service.js';
 import type { ApiKeyService } from './api-key-service.js';
 import type { PreferencesService, PreferencesView } from './preferences-service.js';
+import type { ServiceTokenService } from './service-token-service.js';
 import type { SessionService } from './session-service.js';
 import type { UserStore } from './user-store.js';
 
@@ -14,5 +15,6 @@ export interface UsersContext extends BaseContext {
   admin: AdminService;
   preferences: PreferencesService;
   apiKeys: ApiKeyService;
+  serviceTokens: ServiceTokenService;
   loaders: { preferencesByUser: DataLoader<string, PreferencesView> };
 }

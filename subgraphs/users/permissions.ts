@@ -1,19 +1,21 @@
-import { allow, isAdmin, isAuthenticated, type RootPermissions } from '../../lib/graphql/permissions.js';
+import { allow, isAccountHolder, isAdmin, isAuthenticated, type RootPermissions } from '../../lib/graphql/permissions.js';
 
 export const usersPermissions: RootPermissions = {
-  Query: { me: allow, mySessions: isAuthenticated, myApiKeys: isAuthenticated, users: isAdmin },
+  Query: { me: allow, mySessions: isAccountHolder, myApiKeys: isAccountHolder, users: isAdmin },
   Mutation: {
     signUp: allow,
     signIn: allow,
     refreshSession: allow,
-    signOut: isAuthenticated,
-    signOutEverywhere: isAuthenticated,
-    revokeSession: isAuthenticated,
-    changePassword: isAuthenticated,
+    // Authenticated by the client secret in its arguments.
+    issueServiceToken: allow,
+    signOut: isAccountHolder,
+    signOutEverywhere: isAccountHolder,
+    revokeSession: isAccountHolder,
+    changePassword: isAccountHolder,
     updateProfile: isAuthenticated,
     updatePreferences: isAuthenticated,
-    addApiKey: isAuthenticated,
-    deleteApiKey: isAuthenticated,
+    addApiKey: isAccountHolder,
+    deleteApiKey: isAccountHolder,
     setUserActive: isAdmin,
     setUserRole: isAdmin,
   },

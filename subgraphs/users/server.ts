@@ -15,11 +15,12 @@ import { AuditStore } from './audit-store.js';
 import { PreferencesService, view } from './preferences-service.js';
 import { PreferencesStore } from './preferences-store.js';
 import { buildUsersSchema } from './schema/index.js';
+import { ServiceTokenService } from './service-token-service.js';
 import { SessionService } from './session-service.js';
 import { SessionStore } from './session-store.js';
 import { UserStore } from './user-store.js';
 
-export function createUsersServer(deps: { prisma?: PrismaClient } = {}) {
+export function createUsersServer(deps: { prisma?: PrismaClient; legacyAnonymousAccess?: boolean } = {}) {
   const prisma = deps.prisma ?? createPrisma();
   const redis = createRedis('users');
   const limiter = new RateLimiter(redis);
@@ -33,6 +34,7 @@ export function createUsersServer(deps: { prisma?: PrismaClient } = {}) {
   const apiKeys = new ApiKeyService(new ApiKeyStore(prisma), keyRing, (event) =>
     audit.record({ type: event.type, userId: event.userId, actorId: event.userId, details: event.details }),
   );
+  const serviceTokens = new ServiceTokenService(users, audit, deps.legacyAnonymousAccess);
   return createSubgraphServer({
     name: 'users',
     schema: withPermissions(buildUsersSchema(), usersPermissions),
@@ -45,6 +47,7 @@ export function createUsersServer(deps: { prisma?: PrismaClient } = {}) {
       admin,
       preferences,
       apiKeys,
+      serviceTokens,
       loaders: {
         preferencesByUser: new DataLoader(async (ids: readonly string[]) => {
           const rows = await preferenceStore.findByUserIds(ids);

@@ -56,3 +56,19 @@ builder.queryField('myImages', (t) =>
     resolve: (_root, { first }, ctx) => ctx.images.myImages(ctx.viewer, first ?? 20),
   }),
 );
+
+const ImagePage = builder.objectRef<{ items: ImageRow[]; total: number }>('ImagePage').implement({
+  fields: (t) => ({
+    items: t.field({ type: [Image], resolve: (page) => page.items }),
+    total: t.exposeInt('total'),
+  }),
+});
+
+builder.queryField('myImagePage', (t) =>
+  t.field({
+    type: ImagePage,
+    description: 'A numbered page of my images (page from 1), sortable by created_at, file_size or filename',
+    args: { page: t.arg.int({ defaultValue: 1 }), limit: t.arg.int({ defaultValue: 20 }), sortBy: t.arg.string(), sortOrder: t.arg.string() },
+    resolve: (_root, args, ctx) => ctx.images.page(ctx.viewer, { page: args.page ?? 1, limit: args.limit ?? 20, sortBy: args.sortBy, sortOrder: args.sortOrder }),
+  }),
+);

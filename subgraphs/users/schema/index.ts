@@ -5,6 +5,7 @@ import './auth.js';
 import './session.js';
 import './preferences.js';
 import './api-key.js';
+import './service-token.js';
 import './admin.js';
 
 export function buildUsersSchema() {
