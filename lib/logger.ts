@@ -12,7 +12,12 @@ export function createLogger(service: string): Logger {
     base: { service },
     // Credentials must never reach the logs, whatever object a caller passes.
     redact: {
-      paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', '*.token', 'token'],
+      paths: [
+        'password', '*.password', 'currentPassword', '*.currentPassword', 'newPassword', '*.newPassword',
+        'authorization', '*.authorization', 'headers.authorization', 'token', '*.token',
+        'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'clientSecret', '*.clientSecret',
+        'key', '*.key', 'apiKey', '*.apiKey', 'variables.input.password', 'variables.input.key',
+      ],
       censor: '[redacted]',
     },
   });

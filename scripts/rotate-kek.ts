@@ -5,6 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { EnvelopeError, type KeyRing, keyRing, rewrap } from '../lib/crypto/envelope.js';
 import { createPrisma, type PrismaClient } from '../lib/db.js';
+import { AuditStore } from '../subgraphs/users/audit-store.js';
 import { ApiKeyStore } from '../subgraphs/users/api-key-store.js';
 
 export interface RotationSummary {
@@ -28,6 +29,7 @@ function describe(error: unknown): string {
 
 export async function rotateKeyEncryptionKey(prisma: PrismaClient, ring: KeyRing, options: RotationOptions = {}): Promise<RotationSummary> {
   const store = new ApiKeyStore(prisma);
+  const audit = new AuditStore(prisma);
   const summary: RotationSummary = { rewrapped: 0, current: 0, failed: 0 };
   const fail = (id: string, reason: string) => {
     summary.failed++;
@@ -39,6 +41,7 @@ export async function rotateKeyEncryptionKey(prisma: PrismaClient, ring: KeyRing
         // Conditional on the old kekId: a concurrent rotation or a deleted row is noticed, not overwritten.
         if (await store.updateWrap(record.id, rewrap(record, ring), record.kekId)) {
           summary.rewrapped++;
+          await audit.record({ type: 'api_key.rotated', userId: record.userId, details: { id: record.id, from: record.kekId, to: ring.currentId } });
           continue;
         }
         // Gone, or re-wrapped by a concurrent run: either way nothing is left to do for this row.

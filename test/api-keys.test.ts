@@ -189,6 +189,9 @@ describe('rotating the key-encryption key', () => {
 
     const after = await prisma.apiKey.findMany({ where: { userId: user.userId }, orderBy: { id: 'asc' } });
     expect(after.map((row) => row.kekId)).toEqual(['test-2', 'test-2', 'test-2']);
+    const audited = await prisma.auditEvent.findMany({ where: { userId: user.userId, type: 'api_key.rotated' } });
+    expect(audited).toHaveLength(3);
+    expect(JSON.stringify(audited)).not.toMatch(/sk-/);
     const onlyNew = parseKeyRing(`test-2:${newKek}`, 'test-2');
     for (const [index, row] of after.entries()) {
       const was = before[index]!;
