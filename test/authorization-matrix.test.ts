@@ -20,6 +20,9 @@ interface Fixtures {
   imageId: string;
   apiKeyId: string;
   victimId: string;
+  /** Decks the deleteDeck row may consume, one per call. */
+  spareDeckIds: string[];
+  deletedDeckId: string;
   freshToken(role: Role, scope: 'session' | 'account'): Promise<string | undefined>;
 }
 
@@ -48,6 +51,26 @@ const ROWS: Row[] = [
   { field: 'deck', kind: 'query', doc: 'query($id: ID!) { deck(id: $id) { id } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
   { field: 'generationJob', kind: 'query', doc: 'query($id: ID!) { generationJob(id: $id) { id } }', vars: (f) => ({ id: f.jobId }), expect: OWNED },
   { field: 'image', kind: 'query', doc: 'query($id: ID!) { image(id: $id) { id } }', vars: (f) => ({ id: f.imageId }), expect: OWNED },
+  { field: 'sharedDeck', kind: 'query', doc: '{ sharedDeck(token: "not-a-real-share-token-value") { id } }', expect: { anonymous: 'NOT_FOUND', owner: 'NOT_FOUND', other: 'NOT_FOUND', admin: 'NOT_FOUND' } },
+  { field: 'myDecks', kind: 'query', doc: '{ myDecks(first: 5) { hasNextPage } }', expect: ANY_AUTH },
+  { field: 'decksSharedWithMe', kind: 'query', doc: '{ decksSharedWithMe(first: 5) { hasNextPage } }', expect: ANY_AUTH },
+  { field: 'templates', kind: 'query', doc: '{ templates(first: 5) { hasNextPage } }', expect: PUBLIC },
+  { field: 'deckVersion', kind: 'query', doc: 'query($id: ID!) { deckVersion(deckId: $id, versionId: "00000000-0000-4000-8000-000000000000") { id } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'FORBIDDEN', admin: 'NOT_FOUND' } },
+  { field: 'compareDeckVersions', kind: 'query', doc: 'query($id: ID!) { compareDeckVersions(deckId: $id, fromVersionId: "00000000-0000-4000-8000-000000000000") { added } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'FORBIDDEN', admin: 'NOT_FOUND' } },
+  { field: 'renameDeck', kind: 'mutation', doc: 'mutation($id: ID!) { renameDeck(input: { id: $id, title: "Owned" }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'updateDeckSettings', kind: 'mutation', doc: 'mutation($id: ID!) { updateDeckSettings(input: { id: $id, width: 1000 }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'replaceDeckDocument', kind: 'mutation', doc: 'mutation($id: ID!) { replaceDeckDocument(input: { id: $id, document: { title: "x", width: 1000, height: 562.5, theme: {}, slides: "bad" } }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:BAD_USER_INPUT', other: 'FORBIDDEN', admin: 'data:BAD_USER_INPUT' } },
+  { field: 'duplicateDeck', kind: 'mutation', doc: 'mutation($id: ID!) { duplicateDeck(id: $id) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'createDeckVersion', kind: 'mutation', doc: 'mutation($id: ID!) { createDeckVersion(deckId: $id, name: "v") { id } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'restoreDeckVersion', kind: 'mutation', doc: 'mutation($id: ID!) { restoreDeckVersion(deckId: $id, versionId: "00000000-0000-4000-8000-000000000000") { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'FORBIDDEN', admin: 'NOT_FOUND' } },
+  { field: 'shareDeck', kind: 'mutation', doc: 'mutation($id: ID!, $u: ID!) { shareDeck(input: { deckId: $id, userId: $u, role: VIEWER }) { error { code } } }', vars: (f) => ({ id: f.deckId, u: f.victimId }), expect: OWNED },
+  { field: 'unshareDeck', kind: 'mutation', doc: 'mutation($id: ID!) { unshareDeck(deckId: $id, userId: "00000000-0000-4000-8000-000000000000") { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:NOT_FOUND', other: 'FORBIDDEN', admin: 'data:NOT_FOUND' } },
+  { field: 'createDeckShareLink', kind: 'mutation', doc: 'mutation($id: ID!) { createDeckShareLink(deckId: $id) { token } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'revokeDeckShareLink', kind: 'mutation', doc: 'mutation($id: ID!) { revokeDeckShareLink(deckId: $id) { id } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'publishDeckAsTemplate', kind: 'mutation', doc: 'mutation($id: ID!) { publishDeckAsTemplate(deckId: $id, visibility: null) { id } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'transferDeckOwnership', kind: 'mutation', doc: 'mutation($id: ID!, $u: ID!) { transferDeckOwnership(deckId: $id, userId: $u) { error { code } } }', vars: (f) => ({ id: f.deckId, u: f.userIds.owner }), expect: OWNED },
+  { field: 'deleteDeck', kind: 'mutation', doc: 'mutation($id: ID!) { deleteDeck(id: $id) { id } }', vars: (f) => ({ id: f.spareDeckIds.shift() }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' } },
+  { field: 'restoreDeck', kind: 'mutation', doc: 'mutation($id: ID!) { restoreDeck(id: $id) { id } }', vars: (f) => ({ id: f.deletedDeckId }), expect: OWNED },
   { field: 'myImages', kind: 'query', doc: '{ myImages { id } }', expect: ANY_AUTH },
   { field: 'myImagePage', kind: 'query', doc: '{ myImagePage { total } }', expect: ANY_AUTH },
   { field: 'issueServiceToken', kind: 'mutation', doc: 'mutation { issueServiceToken(clientId: "rest-facade", clientSecret: "not-the-secret-at-all") { error { code } } }', expect: { anonymous: 'data:INVALID_CLIENT', owner: 'data:INVALID_CLIENT', other: 'data:INVALID_CLIENT', admin: 'data:INVALID_CLIENT' } },
@@ -98,6 +121,10 @@ beforeAll(async () => {
     data: { ownerId: owner.userId, storageKey: `images/matrix-${Date.now()}.png`, originalFilename: 'a.png', mimeType: 'image/png', fileSize: 10 },
   });
   const emails = { owner: owner.email, other: other.email, admin: admin.email };
+  const spare = async () => (await gql(graphql, 'mutation { createDeck(input: { title: "Spare" }) { deck { id } } }', {}, owner.token)).data?.createDeck.deck.id as string;
+  const spareDeckIds = [await spare(), await spare(), await spare(), await spare()];
+  const deletedDeckId = await spare();
+  await gql(graphql, 'mutation($id: ID!) { deleteDeck(id: $id) { id } }', { id: deletedDeckId }, owner.token);
   fixtures = {
     tokens: { anonymous: undefined, owner: owner.token, other: other.token, admin: adminToken },
     userIds: { owner: owner.userId, other: other.userId, admin: admin.userId },
@@ -106,6 +133,8 @@ beforeAll(async () => {
     imageId: image.id,
     apiKeyId: key.data?.addApiKey.apiKey.id,
     victimId: victim.userId,
+    spareDeckIds,
+    deletedDeckId,
     freshToken: async (role, scope) => {
       if (role === 'anonymous') return undefined;
       if (scope === 'session') return signInAs(emails[role]);

@@ -79,11 +79,12 @@ describe('coded errors, never crashes', () => {
     const result = await gql(
       graphql,
       'mutation($doc: JSON) { createDeck(input: { title: "Bad", document: $doc }) { deck { id } error { code field message } } }',
-      { doc: { title: 'Bad', slides: [{ id: 's1', elements: [{ type: 'text' }] }] } },
+      { doc: { title: 'Bad', width: 1000, height: 562.5, theme: { backgroundColor: '#fff', themeColors: ['#5b9bd5'], fontColor: '#333', fontName: '', outline: { width: 2, color: '#525252', style: 'solid' }, shadow: { h: 3, v: 3, blur: 2, color: '#808080' } }, slides: [{ id: 's1', elements: [{ type: 'text' }] }] } },
       user.token,
     );
     expect(result.data?.createDeck.deck).toBeNull();
     expect(result.data?.createDeck.error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'document.slides.0.elements.0.id' });
+    expect(result.data?.createDeck.error.message).toMatch(/^document\.slides\.0\.elements\.0\.id/);
     const mine = await gql(graphql, '{ me { decks { id } } }', {}, user.token);
     expect(mine.data?.me.decks).toEqual([]);
   });

@@ -87,7 +87,7 @@ describe('/api/v1/decks', () => {
 
   it('answers 400 INVALID_REQUEST for a bad document, naming the field', async () => {
     const user = await signUp(stack.routerUrl);
-    const { status, body } = await call('POST', '/api/v1/decks', { token: user.token, body: { title: 'x', document: { title: 'x', slides: 'nope' } } });
+    const { status, body } = await call('POST', '/api/v1/decks', { token: user.token, body: { title: 'x', document: { title: 'x', width: 1000, height: 562.5, theme: { backgroundColor: '#fff', themeColors: ['#5b9bd5'], fontColor: '#333', fontName: '', outline: { width: 2, color: '#525252', style: 'solid' }, shadow: { h: 3, v: 3, blur: 2, color: '#808080' } }, slides: 'nope' } } });
     expect(status).toBe(400);
     expect(body).toMatchObject({ status: 'error', error_code: 'INVALID_REQUEST', error_details: { field: 'document.slides' } });
   });

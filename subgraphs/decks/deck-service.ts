@@ -1,45 +1,211 @@
-// Authorisation and orchestration for decks; GraphQL, REST and workers all come through here.
+// Decks as PPTist documents: lifecycle, sharing, versions and templates. Authorisation lives here;
+// GraphQL, REST and workers all come through these methods.
+import { createHash, randomBytes } from 'node:crypto';
 import type { Viewer } from '../../lib/auth/tokens.js';
 import type { Prisma } from '../../lib/db.js';
-import { forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
+import { badInput, coded, ErrorCode, forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
-import { emptyDocument, parseDocument } from './deck-document.js';
-import type { Deck, DeckStore } from './deck-store.js';
+import { type AccessRole, can, type Capability, roleOn } from './deck-access.js';
+import { emptyDocument, parsePptistDocument as parseDocument } from './pptist-document.js';
+import { assembleDocument, type DocumentLike, splitDocument, summariseChanges } from './deck-parts.js';
+import type { Deck, DeckRole, DeckStore, DeckVersion, TemplateVisibility } from './deck-store.js';
 
 export type DeckResult = { ok: true; deck: Deck } | { ok: false; error: UserErrorShape };
+export type Page<T> = { items: T[]; hasNextPage: boolean };
 
-export function canReadDeck(viewer: Viewer | null, deck: Deck): boolean {
-  return viewer !== null && (viewer.userId === deck.ownerId || viewer.role === 'ADMIN');
-}
+/** Deleted decks stay restorable this long before a purge may remove them. */
+export const RESTORE_WINDOW_DAYS = 30;
+/** Automatic snapshots while editing: at most one per this many minutes. */
+export const AUTO_SNAPSHOT_MINUTES = 10;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const userError = (code: string, message: string, field?: string): { ok: false; error: UserErrorShape } => ({ ok: false, error: { code, message, field } });
 
 export class DeckService {
   constructor(private readonly decks: DeckStore) {}
 
-  /** Throws coded errors: the caller asked for one deck by id and must learn why it gets none. */
-  assertReadable(viewer: Viewer | null, id: string, deck: Deck | null | undefined): Deck {
-    if (!viewer) throw unauthenticated();
-    if (!deck) throw notFound('Deck', id);
-    if (!canReadDeck(viewer, deck)) throw forbidden('This deck is not shared with you');
+  // ---------------------------------------------------------------- access
+
+  /** Loads a deck the caller may act on, or throws the coded reason. */
+  async authorize(viewer: Viewer | null, id: string, capability: Capability, load: (id: string) => Promise<Deck | null>, options: { includeDeleted?: boolean } = {}): Promise<{ deck: Deck; role: AccessRole }> {
+    if (!isUuid(id)) throw badInput('id is not a valid deck id', 'id');
+    const deck = await load(id);
+    if (!deck || (deck.deletedAt && !options.includeDeleted)) {
+      if (!viewer) throw unauthenticated();
+      throw notFound('Deck', id);
+    }
+    const membership = viewer ? (await this.decks.membershipsOf(viewer.userId, [id]))[0]?.role : null;
+    const role = roleOn(viewer, deck, membership);
+    if (!role) throw viewer ? forbidden('This deck is not shared with you') : unauthenticated();
+    if (!can(role, capability)) throw forbidden(`Your role (${role.toLowerCase()}) may not ${capability} this deck`);
+    return { deck, role };
+  }
+
+  async byShareToken(token: string): Promise<Deck> {
+    const deck = token.length >= 20 ? await this.decks.findByShareTokenHash(hashToken(token)) : null;
+    if (!deck) throw notFound('Shared deck', 'link');
     return deck;
   }
 
-  validId(id: string): boolean {
-    return isUuid(id);
-  }
+  // ---------------------------------------------------------------- documents
 
-  async create(viewer: Viewer | null, input: { title: string; document?: unknown }): Promise<DeckResult> {
+  async create(viewer: Viewer | null, input: { title: string; document?: unknown; template?: { deck: Deck; document: DocumentLike } | null }): Promise<DeckResult> {
     if (!viewer) throw unauthenticated();
     const title = input.title.trim();
-    if (title.length < 1 || title.length > 200) {
-      return { ok: false, error: { code: 'BAD_USER_INPUT', message: 'title must be 1 to 200 characters', field: 'title' } };
-    }
-    let document = emptyDocument(title);
+    if (title.length < 1 || title.length > 200) return userError('BAD_USER_INPUT', 'title must be 1 to 200 characters', 'title');
+    let document: DocumentLike = emptyDocument(title) as DocumentLike;
     if (input.document !== undefined && input.document !== null) {
       const parsed = parseDocument(input.document);
-      if (!parsed.ok) return { ok: false, error: { code: 'BAD_USER_INPUT', message: parsed.message, field: parsed.path } };
-      document = { ...parsed.document, title };
+      if (!parsed.ok) return userError('BAD_USER_INPUT', parsed.message, parsed.path);
+      document = parsed.document as DocumentLike;
+    } else if (input.template) {
+      document = withFreshSlideIds(input.template.document);
     }
-    const deck = await this.decks.create({ ownerId: viewer.userId, title, document: document as Prisma.InputJsonValue });
+    return { ok: true, deck: await this.decks.create(viewer.userId, splitDocument(document, title)) };
+  }
+
+  async document(deck: Deck): Promise<DocumentLike> {
+    return assembleDocument(deck, await this.decks.slidesOf([deck.id]));
+  }
+
+  async rename(viewer: Viewer | null, deck: Deck, title: string, expectedRevision?: number | null): Promise<DeckResult> {
+    const trimmed = title.trim();
+    if (trimmed.length < 1 || trimmed.length > 200) return userError('BAD_USER_INPUT', 'title must be 1 to 200 characters', 'title');
+    return this.update(deck, { title: trimmed }, expectedRevision);
+  }
+
+  async updateSettings(deck: Deck, input: { theme?: unknown; width?: number | null; height?: number | null }, expectedRevision?: number | null): Promise<DeckResult> {
+    const data: Prisma.DeckUpdateManyMutationInput = {};
+    if (input.theme !== undefined && input.theme !== null) {
+      if (typeof input.theme !== 'object' || Array.isArray(input.theme)) return userError('BAD_USER_INPUT', 'theme must be an object', 'theme');
+      data.theme = input.theme as Prisma.InputJsonValue;
+    }
+    for (const field of ['width', 'height'] as const) {
+      const value = input[field];
+      if (value === undefined || value === null) continue;
+      if (!Number.isFinite(value) || value < 100 || value > 10_000) return userError('BAD_USER_INPUT', `${field} must be 100 to 10000`, field);
+      data[field] = value;
+    }
+    return this.update(deck, data, expectedRevision);
+  }
+
+  /** Replaces the whole document (import into an existing deck), with a snapshot first. */
+  async replaceDocument(viewer: Viewer, deck: Deck, input: unknown, expectedRevision?: number | null): Promise<DeckResult> {
+    const parsed = parseDocument(input);
+    if (!parsed.ok) return userError('BAD_USER_INPUT', parsed.message, parsed.path);
+    if (expectedRevision !== undefined && expectedRevision !== null && expectedRevision !== deck.revision) return staleRevision(deck);
+    const before = await this.document(deck);
+    const updated = await this.decks.transaction(async (tx) => {
+      const current = await tx.deck.findUnique({ where: { id: deck.id } });
+      if (!current || current.revision !== deck.revision) return null;
+      await this.decks.createVersion({ deckId: deck.id, name: null, kind: 'AUTO_BEFORE_REPLACE', revision: deck.revision, snapshot: before as Prisma.InputJsonValue, authorId: viewer.userId }, tx);
+      return this.decks.replaceDocument(tx, deck.id, splitDocument(parsed.document as DocumentLike, deck.title));
+    });
+    return updated ? { ok: true, deck: updated } : staleRevision(deck);
+  }
+
+  async softDelete(deck: Deck): Promise<Deck> {
+    return this.decks.setDeleted(deck.id, new Date());
+  }
+
+  async restore(deck: Deck): Promise<Deck> {
+    if (!deck.deletedAt) return deck;
+    if (Date.now() - deck.deletedAt.getTime() > RESTORE_WINDOW_DAYS * 86_400_000) throw coded(ErrorCode.CONFLICT, 'This deck was deleted too long ago to restore');
+    return this.decks.setDeleted(deck.id, null);
+  }
+
+  async duplicate(viewer: Viewer, deck: Deck, title?: string | null): Promise<DeckResult> {
+    const document = withFreshSlideIds(await this.document(deck));
+    const newTitle = (title ?? `${deck.title} (copy)`).trim().slice(0, 200);
+    return { ok: true, deck: await this.decks.create(viewer.userId, splitDocument(document, newTitle)) };
+  }
+
+  // ---------------------------------------------------------------- sharing
+
+  async share(deck: Deck, userId: string, role: DeckRole): Promise<DeckResult> {
+    if (!isUuid(userId)) return userError('BAD_USER_INPUT', 'userId is not a user id', 'userId');
+    if (userId === deck.ownerId) return userError('BAD_USER_INPUT', 'The owner already has every right', 'userId');
+    await this.decks.upsertCollaborator(deck.id, userId, role);
     return { ok: true, deck };
   }
+
+  async unshare(deck: Deck, userId: string): Promise<DeckResult> {
+    if (!(await this.decks.removeCollaborator(deck.id, userId))) return userError('NOT_FOUND', 'That user is not a collaborator', 'userId');
+    return { ok: true, deck };
+  }
+
+  async transfer(deck: Deck, toUserId: string): Promise<DeckResult> {
+    if (!isUuid(toUserId)) return userError('BAD_USER_INPUT', 'userId is not a user id', 'userId');
+    if (toUserId === deck.ownerId) return { ok: true, deck };
+    return { ok: true, deck: await this.decks.transferOwnership(deck.id, deck.ownerId, toUserId) };
+  }
+
+  /** A new unguessable read-only link (replacing any previous one); only its hash is stored. */
+  async createShareLink(deck: Deck): Promise<{ token: string; deck: Deck }> {
+    const token = randomBytes(24).toString('base64url');
+    return { token, deck: await this.decks.setShareTokenHash(deck.id, hashToken(token)) };
+  }
+
+  revokeShareLink(deck: Deck): Promise<Deck> {
+    return this.decks.setShareTokenHash(deck.id, null);
+  }
+
+  // ---------------------------------------------------------------- versions
+
+  async snapshot(viewer: Viewer, deck: Deck, name: string | null, kind = 'MANUAL'): Promise<Omit<DeckVersion, 'snapshot'>> {
+    if (name !== null && (name.trim().length < 1 || name.length > 100)) throw badInput('name must be 1 to 100 characters', 'name');
+    const { snapshot: _omit, ...version } = await this.decks.createVersion({ deckId: deck.id, name: name?.trim() ?? null, kind, revision: deck.revision, snapshot: (await this.document(deck)) as Prisma.InputJsonValue, authorId: viewer.userId });
+    return version;
+  }
+
+  /** An automatic snapshot unless one was taken in the last AUTO_SNAPSHOT_MINUTES (editing). */
+  async snapshotIfDue(viewer: Viewer, deck: Deck): Promise<boolean> {
+    const latest = await this.decks.latestVersion(deck.id, 'AUTO_PERIODIC');
+    if (latest && Date.now() - latest.createdAt.getTime() < AUTO_SNAPSHOT_MINUTES * 60_000) return false;
+    await this.snapshot(viewer, deck, null, 'AUTO_PERIODIC');
+    return true;
+  }
+
+  async version(deck: Deck, versionId: string): Promise<DeckVersion> {
+    const version = isUuid(versionId) ? await this.decks.findVersion(deck.id, versionId) : null;
+    if (!version) throw notFound('Version', versionId);
+    return version;
+  }
+
+  /** Restores a version as a new revision: the current state is snapshotted first, nothing is lost. */
+  async restoreVersion(viewer: Viewer, deck: Deck, versionId: string): Promise<DeckResult> {
+    const version = await this.version(deck, versionId);
+    const before = await this.document(deck);
+    const restored = await this.decks.transaction(async (tx) => {
+      await this.decks.createVersion({ deckId: deck.id, name: null, kind: 'AUTO_BEFORE_RESTORE', revision: deck.revision, snapshot: before as Prisma.InputJsonValue, authorId: viewer.userId }, tx);
+      return this.decks.replaceDocument(tx, deck.id, splitDocument(version.snapshot as unknown as DocumentLike));
+    });
+    return { ok: true, deck: restored };
+  }
+
+  async compare(deck: Deck, fromVersionId: string, toVersionId: string | null) {
+    const from = (await this.version(deck, fromVersionId)).snapshot as unknown as DocumentLike;
+    const to = toVersionId ? ((await this.version(deck, toVersionId)).snapshot as unknown as DocumentLike) : await this.document(deck);
+    return summariseChanges(from, to);
+  }
+
+  // ---------------------------------------------------------------- templates
+
+  async publishTemplate(deck: Deck, visibility: TemplateVisibility | null): Promise<Deck> {
+    return this.decks.setTemplate(deck.id, visibility);
+  }
+
+  private async update(deck: Deck, data: Prisma.DeckUpdateManyMutationInput, expectedRevision?: number | null): Promise<DeckResult> {
+    const updated = await this.decks.updateFields(deck.id, data, expectedRevision ?? undefined);
+    return updated ? { ok: true, deck: updated } : staleRevision(deck);
+  }
+}
+
+function staleRevision(deck: Deck): { ok: false; error: UserErrorShape } {
+  return userError('STALE_REVISION', `The deck changed meanwhile (now at revision ${deck.revision}); reload and try again`, 'expectedRevision');
+}
+
+/** Copies get slide ids of their own, so the copy's slides never collide with the original's. */
+function withFreshSlideIds(document: DocumentLike): DocumentLike {
+  return { ...document, slides: document.slides.map((slide) => ({ ...slide, id: randomBytes(6).toString('base64url') })) };
 }

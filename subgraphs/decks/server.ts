@@ -1,11 +1,11 @@
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
-import { createLogger } from '../../lib/logger.js';
 import { withPermissions } from '../../lib/graphql/permissions.js';
+import { createLogger } from '../../lib/logger.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
-import { decksPermissions } from './permissions.js';
 import { createDeckLoaders } from './deck-loaders.js';
 import { DeckService } from './deck-service.js';
 import { DeckStore } from './deck-store.js';
+import { decksPermissions } from './permissions.js';
 import { buildDecksSchema } from './schema/index.js';
 
 export function createDecksServer(deps: { prisma?: PrismaClient } = {}) {
@@ -16,7 +16,7 @@ export function createDecksServer(deps: { prisma?: PrismaClient } = {}) {
     name: 'decks',
     schema: withPermissions(buildDecksSchema(), decksPermissions),
     log: createLogger('decks'),
-    context: (base) => ({ ...base, deckStore, decks, loaders: createDeckLoaders(deckStore) }),
+    context: (base) => ({ ...base, deckStore, decks, loaders: createDeckLoaders(deckStore, base.viewer) }),
     onClose: async () => {
       if (!deps.prisma) await prisma.$disconnect();
     },

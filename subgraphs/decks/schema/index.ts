@@ -1,5 +1,8 @@
 import { builder } from '../builder.js';
 import './deck.js';
+import './deck-list.js';
+import './deck-sharing.js';
+import './deck-version.js';
 import './user.js';
 
 export function buildDecksSchema() {

@@ -8,7 +8,7 @@ UserRef.implement({
     id: t.exposeID('id'),
     decks: t.field({
       type: [Deck],
-      description: "The user's decks, newest first; empty unless the caller is that user or an admin",
+      description: "The user's latest 100 decks, newest first; empty unless the caller is that user or an admin (see Query.myDecks to page)",
       resolve: (user, _args, ctx) => {
         const viewer = ctx.viewer;
         if (!viewer || (viewer.userId !== user.id && viewer.role !== 'ADMIN')) return [];
