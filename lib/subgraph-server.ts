@@ -127,7 +127,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       started ??= apollo.start().then(() => {
         app.use(
           '/graphql',
-          express.json({ limit: '5mb' }),
+          // Above the 10 MB PPTist document limit, so the validator explains a too-large document.
+          express.json({ limit: '12mb' }),
           expressMiddleware(apollo, {
             context: async ({ req }) => {
               const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);

@@ -18,3 +18,16 @@ export function prismaCli(args: string[], databaseUrl: string): string {
 export function migrateDeploy(databaseUrl: string): void {
   prismaCli(['migrate', 'deploy'], databaseUrl);
 }
+
+/** Applies migrations, then seeds what the product ships (templates). */
+export async function migrateAndSeed(databaseUrl: string): Promise<void> {
+  migrateDeploy(databaseUrl);
+  const { createPrisma } = await import('../lib/db.js');
+  const { seedTemplates } = await import('../prisma/seed-templates.js');
+  const prisma = createPrisma({ url: databaseUrl });
+  try {
+    await seedTemplates(prisma);
+  } finally {
+    await prisma.$disconnect();
+  }
+}

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKeys } from '../lib/auth/tokens.js';
 import { findRedisServer, type LocalService, startRedis } from './local-services.js';
-import { migrateDeploy } from './migrate.js';
+import { migrateAndSeed } from './migrate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL = join(ROOT, '.local');
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   await signingKeys();
   keyEncryptionKeys();
   legacyAccess();
-  migrateDeploy(env.DATABASE_URL);
+  await migrateAndSeed(env.DATABASE_URL);
 
   const ports = { users: env.USERS_PORT ?? '4001', decks: env.DECKS_PORT ?? '4002', ai: env.AI_PORT ?? '4003', media: env.MEDIA_PORT ?? '4004' };
   for (const name of ['users', 'decks', 'ai', 'media'] as const) startProcess(name, `subgraphs/${name}/main.ts`);

@@ -45,6 +45,7 @@ const email = () => `matrix-${process.pid}-${Date.now()}-${uniq++}@example.test`
 
 const ROWS: Row[] = [
   { field: 'me', kind: 'query', doc: '{ me { id } }', expect: PUBLIC },
+  { field: 'userByEmail', kind: 'query', doc: '{ userByEmail(email: "nobody@example.test") { id } }', expect: ANY_AUTH },
   { field: 'mySessions', kind: 'query', doc: '{ mySessions { total } }', expect: ANY_AUTH },
   { field: 'myApiKeys', kind: 'query', doc: '{ myApiKeys { id } }', expect: ANY_AUTH },
   { field: 'users', kind: 'query', doc: '{ users(first: 5) { id } }', expect: ADMIN },

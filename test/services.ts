@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateSigningKeys } from '../lib/auth/tokens.js';
 import { type LocalService, startRedis, startTestPostgres } from '../scripts/local-services.js';
-import { migrateDeploy } from '../scripts/migrate.js';
+import { migrateAndSeed } from '../scripts/migrate.js';
 
 declare global {
   var __pptistServices: LocalService[] | undefined;
@@ -25,7 +25,7 @@ export async function setUpServices(): Promise<void> {
     services.push(redis);
     process.env.REDIS_URL = redis.url;
   }
-  migrateDeploy(process.env.DATABASE_URL);
+  await migrateAndSeed(process.env.DATABASE_URL);
   const keys = await generateSigningKeys();
   process.env.JWT_PRIVATE_KEY = keys.privateKey;
   process.env.JWT_PUBLIC_KEY = keys.publicKey;

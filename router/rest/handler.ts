@@ -5,7 +5,8 @@ import { CLIENT_IP_HEADER, type Logger } from '../../lib/logger.js';
 import { failure, RestError, success } from './standard-response.js';
 
 export type Caller = { authorization?: string; requestId: string; clientIp?: string; userAgent?: string };
-export type Handler = (req: Request, caller: Caller) => Promise<{ data: unknown; status?: number; message?: string }>;
+/** A handler answers with data for the envelope, or `{ sent: true }` when it wrote a file itself. */
+export type Handler = (req: Request, caller: Caller, res: Response) => Promise<{ data: unknown; status?: number; message?: string } | { sent: true }>;
 
 export function createRouteHandler(log: Logger) {
   return (handler: Handler) => async (req: Request, res: Response) => {
@@ -16,7 +17,8 @@ export function createRouteHandler(log: Logger) {
       userAgent: req.headers['user-agent'],
     };
     try {
-      const result = await handler(req, caller);
+      const result = await handler(req, caller, res);
+      if ('sent' in result) return;
       res.status(result.status ?? 200).json(success(result.data, caller.requestId, result.message));
     } catch (error) {
       const restError = error instanceof RestError ? error : new RestError(500, 'INTERNAL_ERROR', 'Internal server error');

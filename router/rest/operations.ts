@@ -2,7 +2,9 @@
 // gateway, so REST gets exactly the graph's auth, limits and behaviour.
 const USER_FIELDS = 'id email name role isActive avatarUrl bio createdAt lastLoginAt';
 const AUTH_FIELDS = `accessToken expiresAt refreshToken refreshExpiresAt sessionId user { ${USER_FIELDS} } error { code message field }`;
-const DECK_FIELDS = 'id title revision document slideCount createdAt updatedAt owner { id }';
+const DECK_FIELDS = 'id title revision width height theme slideCount isTemplate templateVisibility myRole createdAt updatedAt owner { id }';
+const DECK_WITH_DOCUMENT = `${DECK_FIELDS} document`;
+const DECK_PAYLOAD = `deck { ${DECK_FIELDS} } error { code message field }`;
 
 export const operations = {
   Me: `query Me { me { ${USER_FIELDS} } }`,
@@ -23,9 +25,29 @@ export const operations = {
     }
   }`,
   RevokeSession: `mutation RevokeSession($id: ID!) { result: revokeSession(id: $id) { revokedCount } }`,
-  DeckById: `query DeckById($id: ID!) { deck(id: $id) { ${DECK_FIELDS} } }`,
-  CreateDeck: `mutation CreateDeck($input: CreateDeckInput!) {
-    createDeck(input: $input) { deck { ${DECK_FIELDS} } error { code message field } }
+  DeckById: `query DeckById($id: ID!) { deck(id: $id) { ${DECK_WITH_DOCUMENT} } }`,
+  CreateDeck: `mutation CreateDeck($input: CreateDeckInput!) { result: createDeck(input: $input) { ${DECK_PAYLOAD} } }`,
+  MyDecks: `query MyDecks($first: Int, $after: String, $query: String) {
+    list: myDecks(first: $first, after: $after, query: $query) { hasNextPage endCursor edges { node { ${DECK_FIELDS} } } }
   }`,
+  SharedDecks: `query SharedDecks($first: Int, $after: String, $query: String) {
+    list: decksSharedWithMe(first: $first, after: $after, query: $query) { hasNextPage endCursor edges { node { ${DECK_FIELDS} } } }
+  }`,
+  Templates: `query Templates($first: Int, $after: String, $query: String) {
+    list: templates(first: $first, after: $after, query: $query) { hasNextPage endCursor edges { node { ${DECK_FIELDS} } } }
+  }`,
+  RenameDeck: `mutation RenameDeck($input: RenameDeckInput!) { result: renameDeck(input: $input) { ${DECK_PAYLOAD} } }`,
+  UpdateDeckSettings: `mutation UpdateDeckSettings($input: UpdateDeckSettingsInput!) { result: updateDeckSettings(input: $input) { ${DECK_PAYLOAD} } }`,
+  DeleteDeck: `mutation DeleteDeck($id: ID!) { deleteDeck(id: $id) { id deletedAt } }`,
+  DuplicateDeck: `mutation DuplicateDeck($id: ID!, $title: String) { result: duplicateDeck(id: $id, title: $title) { ${DECK_PAYLOAD} } }`,
+  DeckVersions: `query DeckVersions($id: ID!) { deck(id: $id) { versions { id name kind revision createdAt author { id name } } } }`,
+  CreateDeckVersion: `mutation CreateDeckVersion($id: ID!, $name: String!) { version: createDeckVersion(deckId: $id, name: $name) { id name kind revision createdAt author { id name } } }`,
+  RestoreDeckVersion: `mutation RestoreDeckVersion($id: ID!, $versionId: ID!) { result: restoreDeckVersion(deckId: $id, versionId: $versionId) { ${DECK_PAYLOAD} } }`,
+  DeckCollaborators: `query DeckCollaborators($id: ID!) { deck(id: $id) { collaborators { role addedAt user { id name email } } } }`,
+  UserByEmail: `query UserByEmail($email: String!) { userByEmail(email: $email) { id } }`,
+  ShareDeck: `mutation ShareDeck($input: ShareDeckInput!) { result: shareDeck(input: $input) { ${DECK_PAYLOAD} } }`,
+  UnshareDeck: `mutation UnshareDeck($id: ID!, $userId: ID!) { result: unshareDeck(deckId: $id, userId: $userId) { ${DECK_PAYLOAD} } }`,
+  CreateShareLink: `mutation CreateShareLink($id: ID!) { link: createDeckShareLink(deckId: $id) { token } }`,
+  RevokeShareLink: `mutation RevokeShareLink($id: ID!) { revokeDeckShareLink(deckId: $id) { id } }`,
 } as const;
 export type OperationName = keyof typeof operations;

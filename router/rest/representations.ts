@@ -31,8 +31,14 @@ export interface GraphDeck {
   id: string;
   title: string;
   revision: number;
-  document: unknown;
+  width: number;
+  height: number;
+  theme: unknown;
   slideCount: number;
+  isTemplate: boolean;
+  templateVisibility: string | null;
+  myRole: string | null;
+  document?: unknown;
   createdAt: string;
   updatedAt: string;
   owner: { id: string };
@@ -43,9 +49,15 @@ export function restDeck(deck: GraphDeck) {
     id: deck.id,
     title: deck.title,
     revision: deck.revision,
+    width: deck.width,
+    height: deck.height,
+    theme: deck.theme,
     slide_count: deck.slideCount,
     owner_id: deck.owner.id,
-    document: deck.document,
+    my_role: deck.myRole,
+    is_template: deck.isTemplate,
+    template_visibility: deck.templateVisibility,
+    ...(deck.document !== undefined && { document: deck.document }),
     created_at: deck.createdAt,
     updated_at: deck.updatedAt,
   };

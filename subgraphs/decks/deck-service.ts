@@ -6,7 +6,7 @@ import type { Prisma } from '../../lib/db.js';
 import { badInput, coded, ErrorCode, forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { type AccessRole, can, type Capability, roleOn } from './deck-access.js';
-import { emptyDocument, parsePptistDocument as parseDocument } from './pptist-document.js';
+import { emptyDocument, parsePptistDocument as parseDocument } from '../../lib/pptist/document.js';
 import { assembleDocument, type DocumentLike, splitDocument, summariseChanges } from './deck-parts.js';
 import type { Deck, DeckRole, DeckStore, DeckVersion, TemplateVisibility } from './deck-store.js';
 

@@ -1,7 +1,7 @@
 import { allow, isAccountHolder, isAdmin, isAuthenticated, type RootPermissions } from '../../lib/graphql/permissions.js';
 
 export const usersPermissions: RootPermissions = {
-  Query: { me: allow, mySessions: isAccountHolder, myApiKeys: isAccountHolder, users: isAdmin },
+  Query: { me: allow, userByEmail: isAuthenticated, mySessions: isAccountHolder, myApiKeys: isAccountHolder, users: isAdmin },
   Mutation: {
     signUp: allow,
     signIn: allow,

@@ -62,3 +62,13 @@ builder.queryField('me', (t) =>
     resolve: (_root, _args, ctx) => (ctx.viewer ? ctx.viewer.userId : null),
   }),
 );
+
+builder.queryField('userByEmail', (t) =>
+  t.field({
+    type: User,
+    nullable: true,
+    description: 'Finds an account to invite (public profile fields only); null when there is none',
+    args: { email: t.arg.string({ required: true }) },
+    resolve: (_root, { email }, ctx) => ctx.users.findByEmail(email.trim().toLowerCase()),
+  }),
+);

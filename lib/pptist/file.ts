@@ -10,7 +10,7 @@ import {
   parsePptistDocument,
   type PptistDocument,
   type PptistParseFailure,
-} from './pptist-document.js';
+} from './document.js';
 
 const OPENSSL_MAGIC = Buffer.from('Salted__', 'latin1');
 /** base64 of "Salted__": every CryptoJS/OpenSSL passphrase ciphertext starts with it. */

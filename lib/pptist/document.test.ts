@@ -10,7 +10,7 @@ import {
   parseElement,
   parsePptistDocument,
   parseSlide,
-} from './pptist-document.js';
+} from './document.js';
 
 // PPTist's own mock files (AGPL, kept outside the repo): read in place, never copied.
 const FIXTURES = resolve(import.meta.dirname ?? '.', '../../../shared/fixtures/pptist');

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { emptyDocument, MAX_DOCUMENT_BYTES } from './pptist-document.js';
-import { decryptPptist, encryptPptist, exportDocument, importDocumentFile } from './pptist-file.js';
+import { emptyDocument, MAX_DOCUMENT_BYTES } from './document.js';
+import { decryptPptist, encryptPptist, exportDocument, importDocumentFile } from './file.js';
 
 const FIXTURES = resolve(import.meta.dirname ?? '.', '../../../shared/fixtures/pptist');
 const fixtureText = (name: string) => readFileSync(resolve(FIXTURES, name), 'utf8');
