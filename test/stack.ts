@@ -4,6 +4,7 @@
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { parseConfig } from '../lib/config.js';
+import { createPrisma } from '../lib/db.js';
 import type { RunningServer } from '../lib/subgraph-server.js';
 import { createRouterServer } from '../router/server.js';
 import { createAiServer } from '../subgraphs/ai/server.js';
@@ -17,17 +18,21 @@ type SubgraphKey = 'users' | 'decks' | 'ai' | 'media';
 export interface Stack {
   routerUrl: string;
   subgraphUrls: Record<SubgraphKey, string>;
+  /** Database queries the decks subgraph has sent (only with `countDeckQueries`). */
+  deckQueries: { count: number };
   /** Stops one subgraph, to see how the rest of the platform copes. */
   stopSubgraph(name: SubgraphKey): Promise<void>;
   close(): Promise<void>;
 }
 
 /** `legacyAnonymousAccess` switches the REST contract's compatibility exception on for this stack. */
-export async function startStack(options: { legacyAnonymousAccess?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { legacyAnonymousAccess?: boolean; countDeckQueries?: boolean } = {}): Promise<Stack> {
   const legacy = options.legacyAnonymousAccess ?? false;
+  const deckQueries = { count: 0 };
+  const decksPrisma = options.countDeckQueries ? createPrisma({ onQuery: () => void deckQueries.count++ }) : undefined;
   const [users, decks, ai, media] = await Promise.all([
     createUsersServer({ legacyAnonymousAccess: legacy }).listen(0),
-    createDecksServer().listen(0),
+    createDecksServer({ prisma: decksPrisma }).listen(0),
     createAiServer().listen(0),
     createMediaServer().listen(0),
   ]);
@@ -45,6 +50,7 @@ export async function startStack(options: { legacyAnonymousAccess?: boolean } = 
   return {
     routerUrl: router.url,
     subgraphUrls: { users: users.url, decks: decks.url, ai: ai.url, media: media.url },
+    deckQueries,
     async stopSubgraph(name) {
       await running.get(name)?.close();
       running.delete(name);
@@ -53,6 +59,7 @@ export async function startStack(options: { legacyAnonymousAccess?: boolean } = 
       await router.close();
       await worker.close();
       await Promise.all([...running.values()].map((s) => s.close()));
+      await decksPrisma?.$disconnect();
     },
   };
 }
