@@ -23,6 +23,7 @@ interface Fixtures {
   /** Decks the deleteDeck row may consume, one per call. */
   spareDeckIds: string[];
   deletedDeckId: string;
+  newOwnedDeck(): Promise<string>;
   freshToken(role: Role, scope: 'session' | 'account'): Promise<string | undefined>;
 }
 
@@ -72,6 +73,10 @@ const ROWS: Row[] = [
   { field: 'transferDeckOwnership', kind: 'mutation', doc: 'mutation($id: ID!, $u: ID!) { transferDeckOwnership(deckId: $id, userId: $u) { error { code } } }', vars: (f) => ({ id: f.deckId, u: f.userIds.owner }), expect: OWNED },
   { field: 'deleteDeck', kind: 'mutation', doc: 'mutation($id: ID!) { deleteDeck(id: $id) { id } }', vars: (f) => ({ id: f.spareDeckIds.shift() }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' } },
   { field: 'restoreDeck', kind: 'mutation', doc: 'mutation($id: ID!) { restoreDeck(id: $id) { id } }', vars: (f) => ({ id: f.deletedDeckId }), expect: OWNED },
+  { field: 'addDeckComment', kind: 'mutation', doc: 'mutation($id: ID!) { addDeckComment(input: { deckId: $id, slideId: "no-such-slide", content: "hi" }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:NOT_FOUND', other: 'FORBIDDEN', admin: 'data:NOT_FOUND' } },
+  { field: 'replyToDeckComment', kind: 'mutation', doc: 'mutation { replyToDeckComment(commentId: "00000000-0000-4000-8000-000000000000", content: "hi") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'NOT_FOUND', admin: 'NOT_FOUND' } },
+  { field: 'resolveDeckComment', kind: 'mutation', doc: 'mutation { resolveDeckComment(commentId: "00000000-0000-4000-8000-000000000000", resolved: true) { id } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'NOT_FOUND', admin: 'NOT_FOUND' } },
+  { field: 'deleteDeckComment', kind: 'mutation', doc: 'mutation { deleteDeckComment(commentId: "00000000-0000-4000-8000-000000000000") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'NOT_FOUND', admin: 'NOT_FOUND' } },
   { field: 'myImages', kind: 'query', doc: '{ myImages { id } }', expect: ANY_AUTH },
   { field: 'myImagePage', kind: 'query', doc: '{ myImagePage { total } }', expect: ANY_AUTH },
   { field: 'issueServiceToken', kind: 'mutation', doc: 'mutation { issueServiceToken(clientId: "rest-facade", clientSecret: "not-the-secret-at-all") { error { code } } }', expect: { anonymous: 'data:INVALID_CLIENT', owner: 'data:INVALID_CLIENT', other: 'data:INVALID_CLIENT', admin: 'data:INVALID_CLIENT' } },
@@ -136,6 +141,7 @@ beforeAll(async () => {
     victimId: victim.userId,
     spareDeckIds,
     deletedDeckId,
+    newOwnedDeck: spare,
     freshToken: async (role, scope) => {
       if (role === 'anonymous') return undefined;
       if (scope === 'session') return signInAs(emails[role]);
@@ -195,7 +201,7 @@ describe.each([
   ['off', false],
   ['on', true],
 ])('REST routes, compatibility exception %s', (_label, compat) => {
-  type RestRow = { method: string; path: (f: Fixtures) => string; body?: unknown | (() => unknown); expect: Record<Role, number>; fresh?: 'session' | 'account'; legacy?: true };
+  type RestRow = { method: string; path: (f: Fixtures) => string | Promise<string>; body?: unknown | (() => unknown); expect: Record<Role, number>; fresh?: 'session' | 'account'; legacy?: true };
   const AUTH = { anonymous: 401, owner: 200, other: 200, admin: 200 };
   const REST: RestRow[] = [
     { method: 'GET', path: () => '/api/v1/auth/me', expect: AUTH },
@@ -206,6 +212,20 @@ describe.each([
     { method: 'POST', path: () => '/api/v1/auth/refresh', body: { refresh_token: 'nope' }, expect: { anonymous: 401, owner: 401, other: 401, admin: 401 } },
     { method: 'POST', path: () => '/api/v1/decks', body: { title: 'Matrix' }, expect: { anonymous: 401, owner: 201, other: 201, admin: 201 } },
     { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'GET', path: () => '/api/v1/decks', expect: AUTH },
+    { method: 'PATCH', path: (f) => `/api/v1/decks/${f.deckId}`, body: { title: 'Owned' }, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/duplicate`, body: {}, expect: { anonymous: 401, owner: 201, other: 403, admin: 201 } },
+    { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}/export?format=pptist`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: () => '/api/v1/decks/import', body: {}, expect: { anonymous: 401, owner: 400, other: 400, admin: 400 } },
+    { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}/versions`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/versions`, body: { name: 'v' }, expect: { anonymous: 401, owner: 201, other: 403, admin: 201 } },
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/versions/00000000-0000-4000-8000-000000000000/restore`, body: {}, expect: { anonymous: 401, owner: 404, other: 403, admin: 404 } },
+    { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}/collaborators`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/collaborators`, body: { email: 'nobody@example.test', role: 'viewer' }, expect: { anonymous: 401, owner: 404, other: 404, admin: 404 } },
+    { method: 'DELETE', path: (f) => `/api/v1/decks/${f.deckId}/collaborators/00000000-0000-4000-8000-000000000000`, expect: { anonymous: 401, owner: 404, other: 403, admin: 404 } },
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/share-link`, body: {}, expect: { anonymous: 401, owner: 201, other: 403, admin: 201 } },
+    { method: 'DELETE', path: (f) => `/api/v1/decks/${f.deckId}/share-link`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'DELETE', path: (f) => f.newOwnedDeck().then((id) => `/api/v1/decks/${id}`), expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
     // Legacy: anonymous callers act as the workspace account only while the exception is on.
     { method: 'GET', path: () => '/api/v1/images', expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'POST', path: () => '/api/v1/auth/logout', body: {}, expect: AUTH, fresh: 'session' },
@@ -213,10 +233,10 @@ describe.each([
   ];
 
   for (const row of REST) {
-    it.each(ROLES)(`${row.method} ${row.path.toString().match(/'([^']+)'|`([^`]+)`/)?.[0] ?? ''} as %s`, async (role) => {
+    it.each(ROLES)(`${row.method} ${row.path.toString().match(/'([^']+)'|`([^`]+)`/)?.[0] ?? row.path.toString().slice(0, 60)} as %s`, async (role) => {
       const token = row.fresh ? await fixtures.freshToken(role, row.fresh) : fixtures.tokens[role];
       const base = compat ? compatStack.routerUrl : stack.routerUrl;
-      const response = await fetch(`${base}${row.path(fixtures)}`, {
+      const response = await fetch(`${base}${await row.path(fixtures)}`, {
         method: row.method,
         headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
         body: row.body === undefined ? undefined : JSON.stringify(typeof row.body === 'function' ? row.body() : row.body),

@@ -328,3 +328,33 @@ describe('REST import and export', () => {
     expect(list.body!.data.items.map((d: any) => d.id)).toContain(id);
   });
 });
+
+describe('comments', () => {
+  it('threads comments on slides and elements with replies and a resolved flag, by role', async () => {
+    const owner = await signUp(stack.routerUrl);
+    const commenter = await signUp(stack.routerUrl, 'Commenter');
+    const viewer = await signUp(stack.routerUrl);
+    const template = fixture('template_1.json');
+    const { deck } = await createDeck(owner.token, { title: 'Discuss', document: template });
+    for (const [user, role] of [[commenter, 'COMMENTER'], [viewer, 'VIEWER']] as const) {
+      await gql(graphql, 'mutation($i: ShareDeckInput!) { shareDeck(input: $i) { error { code } } }', { i: { deckId: deck!.id, userId: user.userId, role } }, owner.token);
+    }
+    const slideId = template.slides[0].id as string;
+    const elementId = template.slides[0].elements[0].id as string;
+    const add = 'mutation($i: AddDeckCommentInput!) { addDeckComment(input: $i) { comment { id } error { code field } } }';
+    const first = await gql(graphql, add, { i: { deckId: deck!.id, slideId, elementId, content: 'Shorter title?' } }, commenter.token);
+    const threadId = first.data?.addDeckComment.comment.id as string;
+    expect(codeOf(await gql(graphql, add, { i: { deckId: deck!.id, slideId, content: 'Me too' } }, viewer.token))).toBe('FORBIDDEN');
+    const missingSlide = await gql(graphql, add, { i: { deckId: deck!.id, slideId: 'no-such-slide', content: 'Where?' } }, commenter.token);
+    expect(missingSlide.data?.addDeckComment.error).toEqual({ code: 'NOT_FOUND', field: 'slideId' });
+
+    await gql(graphql, 'mutation($c: ID!) { replyToDeckComment(commentId: $c, content: "Done") { comment { id } } }', { c: threadId }, owner.token);
+    await gql(graphql, 'mutation($c: ID!) { resolveDeckComment(commentId: $c, resolved: true) { resolved } }', { c: threadId }, owner.token);
+    const read = await gql(graphql, 'query($id: ID!) { deck(id: $id) { comments { slideId elementId content resolved author { id } replies { content author { id } } } } }', { id: deck!.id }, viewer.token);
+    expect(read.data?.deck.comments).toEqual([
+      { slideId, elementId, content: 'Shorter title?', resolved: true, author: { id: commenter.userId }, replies: [{ content: 'Done', author: { id: owner.userId } }] },
+    ]);
+    const open = await gql(graphql, 'query($id: ID!) { deck(id: $id) { comments(includeResolved: false) { id } } }', { id: deck!.id }, viewer.token);
+    expect(open.data?.deck.comments).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { BaseContext } from '../../lib/request-context.js';
+import type { CommentService } from './comment-service.js';
 import type { DeckLoaders } from './deck-loaders.js';
 import type { DeckService } from './deck-service.js';
 import type { DeckStore } from './deck-store.js';
@@ -6,5 +7,6 @@ import type { DeckStore } from './deck-store.js';
 export interface DecksContext extends BaseContext {
   deckStore: DeckStore;
   decks: DeckService;
+  comments: CommentService;
   loaders: DeckLoaders;
 }

@@ -2,6 +2,7 @@
 // fixed number of queries however many slides, collaborators or decks are on it.
 import DataLoader from 'dataloader';
 import type { Viewer } from '../../lib/auth/tokens.js';
+import type { CommentStore, DeckComment } from './comment-store.js';
 import type { Deck, DeckCollaborator, DeckRole, DeckStore, DeckVersion, Slide } from './deck-store.js';
 
 function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
@@ -10,8 +11,10 @@ function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => strin
   return keys.map((key) => groups.get(key) ?? []);
 }
 
-export function createDeckLoaders(store: DeckStore, viewer: Viewer | null) {
+export function createDeckLoaders(store: DeckStore, comments: CommentStore, viewer: Viewer | null) {
   return {
+    threadsByDeck: new DataLoader<string, DeckComment[]>(async (deckIds) => groupBy(deckIds, await comments.threadsOf(deckIds), (c) => c.deckId)),
+    repliesByComment: new DataLoader<string, DeckComment[]>(async (ids) => groupBy(ids, await comments.repliesOf(ids), (c) => c.parentId!)),
     decksByOwner: new DataLoader<string, Deck[]>(async (ownerIds) =>
       groupBy(ownerIds, await store.findByOwners(ownerIds), (d) => d.ownerId).map((decks) => decks.slice(0, 100)),
     ),

@@ -29,5 +29,9 @@ export const decksPermissions: RootPermissions = {
     createDeckVersion: isAuthenticated,
     restoreDeckVersion: isAuthenticated,
     publishDeckAsTemplate: isAuthenticated,
+    addDeckComment: isAuthenticated,
+    replyToDeckComment: isAuthenticated,
+    resolveDeckComment: isAuthenticated,
+    deleteDeckComment: isAuthenticated,
   },
 };

@@ -3,6 +3,7 @@ import './deck.js';
 import './deck-list.js';
 import './deck-sharing.js';
 import './deck-version.js';
+import './deck-comment.js';
 import './user.js';
 
 export function buildDecksSchema() {
