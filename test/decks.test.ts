@@ -99,6 +99,30 @@ describe('documents', () => {
     expect(row).toMatchObject({ title: 'Final', revision: 2, width: 1280 });
   });
 
+  it('keeps at most one automatic snapshot per interval while editing', async () => {
+    const user = await signUp(stack.routerUrl);
+    const { deck } = await createDeck(user.token, { title: 'Busy' });
+    for (const title of ['One', 'Two', 'Three']) {
+      await gql(graphql, 'mutation($i: RenameDeckInput!) { renameDeck(input: $i) { error { code } } }', { i: { id: deck!.id, title } }, user.token);
+    }
+    const versions = await prisma.deckVersion.findMany({ where: { deckId: deck!.id } });
+    expect(versions.map((v) => [v.kind, (v.snapshot as { title: string }).title])).toEqual([['AUTO_PERIODIC', 'Busy']]);
+  });
+
+  it('leaves the deck exactly as it was when a replacement document is bad or stale', async () => {
+    const user = await signUp(stack.routerUrl);
+    const template = fixture('template_1.json');
+    const { deck } = await createDeck(user.token, { title: 'Stable', document: template });
+    const replace = 'mutation($i: ReplaceDeckDocumentInput!) { replaceDeckDocument(input: $i) { deck { id } error { code field } } }';
+    const broken = { ...template, slides: [{ id: 'a', elements: [] }, { id: 'a', elements: [] }] };
+    expect((await gql(graphql, replace, { i: { id: deck!.id, document: broken } }, user.token)).data?.replaceDeckDocument.error).toEqual({ code: 'BAD_USER_INPUT', field: 'document.slides.1.id' });
+    expect((await gql(graphql, replace, { i: { id: deck!.id, document: template, expectedRevision: 7 } }, user.token)).data?.replaceDeckDocument.error.code).toBe('STALE_REVISION');
+    const after = await gql(graphql, 'query($id: ID!) { deck(id: $id) { revision document } }', { id: deck!.id }, user.token);
+    expect(after.data?.deck.revision).toBe(0);
+    expect(after.data?.deck.document.slides).toEqual(template.slides);
+    expect(await prisma.deckVersion.count({ where: { deckId: deck!.id } })).toBe(0);
+  });
+
   it('deletes softly, hides the deck, and restores it', async () => {
     const user = await signUp(stack.routerUrl);
     const { deck } = await createDeck(user.token, { title: 'Bin me' });
@@ -320,7 +344,8 @@ describe('REST import and export', () => {
     expect([stale.status, stale.body!.error_code]).toEqual([409, 'CONFLICT']);
     const version = await rest('POST', `/decks/${id}/versions`, owner.token, { name: 'v1' });
     expect(version.status).toBe(201);
-    expect((await rest('GET', `/decks/${id}/versions`, guest.token)).body!.data.total).toBe(1);
+    // The guest's rename kept an automatic snapshot first; then the named one.
+    expect((await rest('GET', `/decks/${id}/versions`, guest.token)).body!.data.items.map((v: any) => v.kind)).toEqual(['MANUAL', 'AUTO_PERIODIC']);
     expect((await rest('POST', `/decks/${id}/versions/${version.body!.data.id}/restore`, guest.token, {})).body!.data.revision).toBe(2);
     expect((await rest('DELETE', `/decks/${id}/collaborators/${guest.userId}`, owner.token)).status).toBe(200);
     expect((await rest('GET', `/decks/${id}`, guest.token)).status).toBe(403);

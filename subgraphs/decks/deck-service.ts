@@ -68,13 +68,13 @@ export class DeckService {
     return assembleDocument(deck, await this.decks.slidesOf([deck.id]));
   }
 
-  async rename(viewer: Viewer | null, deck: Deck, title: string, expectedRevision?: number | null): Promise<DeckResult> {
+  async rename(viewer: Viewer, deck: Deck, title: string, expectedRevision?: number | null): Promise<DeckResult> {
     const trimmed = title.trim();
     if (trimmed.length < 1 || trimmed.length > 200) return userError('BAD_USER_INPUT', 'title must be 1 to 200 characters', 'title');
-    return this.update(deck, { title: trimmed }, expectedRevision);
+    return this.update(viewer, deck, { title: trimmed }, expectedRevision);
   }
 
-  async updateSettings(deck: Deck, input: { theme?: unknown; width?: number | null; height?: number | null }, expectedRevision?: number | null): Promise<DeckResult> {
+  async updateSettings(viewer: Viewer, deck: Deck, input: { theme?: unknown; width?: number | null; height?: number | null }, expectedRevision?: number | null): Promise<DeckResult> {
     const data: Prisma.DeckUpdateManyMutationInput = {};
     if (input.theme !== undefined && input.theme !== null) {
       if (typeof input.theme !== 'object' || Array.isArray(input.theme)) return userError('BAD_USER_INPUT', 'theme must be an object', 'theme');
@@ -86,7 +86,7 @@ export class DeckService {
       if (!Number.isFinite(value) || value < 100 || value > 10_000) return userError('BAD_USER_INPUT', `${field} must be 100 to 10000`, field);
       data[field] = value;
     }
-    return this.update(deck, data, expectedRevision);
+    return this.update(viewer, deck, data, expectedRevision);
   }
 
   /** Replaces the whole document (import into an existing deck), with a snapshot first. */
@@ -195,7 +195,10 @@ export class DeckService {
     return this.decks.setTemplate(deck.id, visibility);
   }
 
-  private async update(deck: Deck, data: Prisma.DeckUpdateManyMutationInput, expectedRevision?: number | null): Promise<DeckResult> {
+  /** Every edit first keeps an automatic snapshot when the last one is older than the interval. */
+  private async update(viewer: Viewer, deck: Deck, data: Prisma.DeckUpdateManyMutationInput, expectedRevision?: number | null): Promise<DeckResult> {
+    if (expectedRevision !== undefined && expectedRevision !== null && expectedRevision !== deck.revision) return staleRevision(deck);
+    await this.snapshotIfDue(viewer, deck);
     const updated = await this.decks.updateFields(deck.id, data, expectedRevision ?? undefined);
     return updated ? { ok: true, deck: updated } : staleRevision(deck);
   }

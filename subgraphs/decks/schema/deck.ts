@@ -144,7 +144,7 @@ builder.mutationField('renameDeck', (t) =>
     args: { input: t.arg({ type: RenameDeckInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { deck } = await ctx.decks.authorize(ctx.viewer, String(input.id), 'edit', loadDeck(ctx));
-      return ctx.decks.rename(ctx.viewer, deck, input.title, input.expectedRevision);
+      return ctx.decks.rename(ctx.viewer!, deck, input.title, input.expectedRevision);
     },
   }),
 );
@@ -166,7 +166,7 @@ builder.mutationField('updateDeckSettings', (t) =>
     args: { input: t.arg({ type: UpdateDeckSettingsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { deck } = await ctx.decks.authorize(ctx.viewer, String(input.id), 'edit', loadDeck(ctx));
-      return ctx.decks.updateSettings(deck, { theme: input.theme, width: input.width, height: input.height }, input.expectedRevision);
+      return ctx.decks.updateSettings(ctx.viewer!, deck, { theme: input.theme, width: input.width, height: input.height }, input.expectedRevision);
     },
   }),
 );
