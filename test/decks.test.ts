@@ -381,5 +381,10 @@ describe('comments', () => {
     ]);
     const open = await gql(graphql, 'query($id: ID!) { deck(id: $id) { comments(includeResolved: false) { id } } }', { id: deck!.id }, viewer.token);
     expect(open.data?.deck.comments).toEqual([]);
+
+    // Exported for PPTist, the thread becomes the slide's notes.
+    const exported = await rest('GET', `/decks/${deck!.id}/export?format=json`, viewer.token);
+    const notes = JSON.parse(exported.text).slides[0].notes;
+    expect(notes).toEqual([{ id: threadId, content: 'Shorter title?', time: expect.any(Number), user: 'Commenter', elId: elementId, replies: [{ id: expect.any(String), content: 'Done', time: expect.any(Number), user: 'Test User' }] }]);
   });
 });

@@ -70,6 +70,32 @@ function readUpload(req: Request): Promise<{ bytes: Buffer; filename: string; fi
   });
 }
 
+interface GraphComment {
+  id: string;
+  slideId: string;
+  elementId: string | null;
+  content: string;
+  createdAt: string;
+  author: { name: string } | null;
+  replies: Omit<GraphComment, 'slideId' | 'elementId' | 'replies'>[];
+}
+type ExportedDocument = { slides: ({ id: string; notes?: { id: string }[] } & Record<string, unknown>)[] } & Record<string, unknown>;
+
+/** Comment threads become PPTist `notes` on their slides, so PPTist shows them after an export. */
+function withCommentsAsNotes(document: ExportedDocument, comments: GraphComment[]): ExportedDocument {
+  const note = (c: Omit<GraphComment, 'slideId' | 'elementId' | 'replies'>) => ({ id: c.id, content: c.content, time: Date.parse(c.createdAt), user: c.author?.name ?? '' });
+  return {
+    ...document,
+    slides: document.slides.map((slide) => {
+      const threads = comments.filter((c) => c.slideId === slide.id);
+      if (threads.length === 0) return slide;
+      const ours = new Set(threads.map((c) => c.id));
+      const kept = (slide.notes ?? []).filter((n) => !ours.has(n.id));
+      return { ...slide, notes: [...kept, ...threads.map((c) => ({ ...note(c), ...(c.elementId && { elId: c.elementId }), replies: c.replies.map(note) }))] };
+    }),
+  };
+}
+
 export function mountDeckRoutes(router: express.Router, gateway: Gateway, route: (handler: Handler) => express.RequestHandler): void {
   const run = <T>(name: Parameters<typeof runOperation>[1], variables: Record<string, unknown>, caller: Caller) => {
     requireToken(caller);
@@ -164,9 +190,9 @@ export function mountDeckRoutes(router: express.Router, gateway: Gateway, route:
     route(async (req, caller, res) => {
       const format = String(req.query.format ?? 'json');
       if (format !== 'json' && format !== 'pptist') throw new RestError(400, 'INVALID_REQUEST', 'format must be json or pptist', { field: 'format' });
-      const { deck } = await run<{ deck: GraphDeck | null }>('DeckById', { id: req.params.id }, caller);
+      const { deck } = await run<{ deck: { title: string; document: ExportedDocument; comments: GraphComment[] } | null }>('DeckExport', { id: req.params.id }, caller);
       if (!deck) throw new RestError(404, 'RESOURCE_NOT_FOUND', 'Deck not found');
-      const file = exportDocument(deck.document as Parameters<typeof exportDocument>[0], format);
+      const file = exportDocument(withCommentsAsNotes(deck.document, deck.comments) as Parameters<typeof exportDocument>[0], format);
       const name = `${deck.title.replace(/[^\p{L}\p{N} ._-]+/gu, '_').slice(0, 80) || 'deck'}.${file.extension}`;
       res.setHeader('Content-Type', file.contentType);
       res.setHeader('Content-Disposition', `attachment; filename="deck.${file.extension}"; filename*=UTF-8''${encodeURIComponent(name)}`);

@@ -27,6 +27,10 @@ export const operations = {
   RevokeSession: `mutation RevokeSession($id: ID!) { result: revokeSession(id: $id) { revokedCount } }`,
   DeckById: `query DeckById($id: ID!) { deck(id: $id) { ${DECK_WITH_DOCUMENT} } }`,
   CreateDeck: `mutation CreateDeck($input: CreateDeckInput!) { result: createDeck(input: $input) { ${DECK_PAYLOAD} } }`,
+  DeckExport: `query DeckExport($id: ID!) { deck(id: $id) {
+    title document
+    comments { id slideId elementId content createdAt author { name } replies { id content createdAt author { name } } }
+  } }`,
   MyDecks: `query MyDecks($first: Int, $after: String, $query: String) {
     list: myDecks(first: $first, after: $after, query: $query) { hasNextPage endCursor edges { node { ${DECK_FIELDS} } } }
   }`,
