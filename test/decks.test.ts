@@ -167,11 +167,13 @@ describe('roles', () => {
   type Role = (typeof roles)[number];
   const tokens = {} as Record<Role, string | undefined>;
   let deckId: string;
+  let slideId: string;
 
   beforeAll(async () => {
     const owner = await signUp(stack.routerUrl, 'Owner');
     tokens.owner = owner.token;
     deckId = (await createDeck(owner.token, { title: 'Shared' })).deck!.id;
+    slideId = (await gql(graphql, 'query($id: ID!) { deck(id: $id) { slides { id } } }', { id: deckId }, owner.token)).data?.deck.slides[0].id;
     for (const role of ['editor', 'commenter', 'viewer'] as const) {
       const user = await signUp(stack.routerUrl, role);
       tokens[role] = user.token;
@@ -188,17 +190,27 @@ describe('roles', () => {
     edit: { owner: 'ok', editor: 'ok', commenter: 'FORBIDDEN', viewer: 'FORBIDDEN', stranger: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED', admin: 'ok' },
     share: { owner: 'ok', editor: 'FORBIDDEN', commenter: 'FORBIDDEN', viewer: 'FORBIDDEN', stranger: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED', admin: 'ok' },
     version: { owner: 'ok', editor: 'ok', commenter: 'FORBIDDEN', viewer: 'FORBIDDEN', stranger: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED', admin: 'ok' },
+    comment: { owner: 'ok', editor: 'ok', commenter: 'ok', viewer: 'FORBIDDEN', stranger: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED', admin: 'ok' },
+    duplicate: { owner: 'ok', editor: 'ok', commenter: 'ok', viewer: 'ok', stranger: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED', admin: 'ok' },
+    manage: { owner: 'ok', editor: 'FORBIDDEN', commenter: 'FORBIDDEN', viewer: 'FORBIDDEN', stranger: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED', admin: 'ok' },
+    history: { owner: 'ok', editor: 'ok', commenter: 'ok', viewer: 'ok', stranger: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED', admin: 'ok' },
   };
   const operations: Record<string, string> = {
     read: 'query($id: ID!) { deck(id: $id) { id myRole collaborators { role } } }',
     edit: 'mutation($id: ID!) { renameDeck(input: { id: $id, title: "Shared" }) { deck { id } } }',
     share: 'mutation($id: ID!) { createDeckShareLink(deckId: $id) { token } }',
     version: 'mutation($id: ID!) { createDeckVersion(deckId: $id, name: "checkpoint") { id } }',
+    comment: 'mutation($id: ID!, $slide: String!) { addDeckComment(input: { deckId: $id, slideId: $slide, content: "Looks good" }) { comment { id } } }',
+    duplicate: 'mutation($id: ID!) { duplicateDeck(id: $id) { deck { id } } }',
+    // Template publishing needs the owner's rights, like deleting and transferring.
+    manage: 'mutation($id: ID!) { publishDeckAsTemplate(deckId: $id, visibility: null) { id } }',
+    history: 'query($id: ID!) { deck(id: $id) { versions { id } comments { id } } }',
   };
 
   for (const [capability, byRole] of Object.entries(expectations)) {
     it.each(roles)(`${capability} as %s`, async (role) => {
-      const result = await gql(graphql, operations[capability]!, { id: deckId }, tokens[role]);
+      const variables = capability === 'comment' ? { id: deckId, slide: slideId } : { id: deckId };
+      const result = await gql(graphql, operations[capability]!, variables, tokens[role]);
       expect(codeOf(result) ?? 'ok').toBe(byRole[role]);
     });
   }
