@@ -10,6 +10,13 @@ import { emptyDocument, parsePptistDocument as parseDocument } from '../../lib/p
 import { assembleDocument, type DocumentLike, splitDocument, summariseChanges } from './deck-parts.js';
 import type { Deck, DeckRole, DeckStore, DeckVersion, TemplateVisibility } from './deck-store.js';
 
+/** Where authorize reads a deck and the caller's membership (per-request loaders, so a page that
+ *  also shows `myRole` does not ask the database twice). */
+export interface DeckSource {
+  deck(id: string): Promise<Deck | null>;
+  membership(id: string): Promise<DeckRole | null>;
+}
+
 export type DeckResult = { ok: true; deck: Deck } | { ok: false; error: UserErrorShape };
 export type Page<T> = { items: T[]; hasNextPage: boolean };
 
@@ -27,14 +34,14 @@ export class DeckService {
   // ---------------------------------------------------------------- access
 
   /** Loads a deck the caller may act on, or throws the coded reason. */
-  async authorize(viewer: Viewer | null, id: string, capability: Capability, load: (id: string) => Promise<Deck | null>, options: { includeDeleted?: boolean } = {}): Promise<{ deck: Deck; role: AccessRole }> {
+  async authorize(viewer: Viewer | null, id: string, capability: Capability, source: DeckSource, options: { includeDeleted?: boolean } = {}): Promise<{ deck: Deck; role: AccessRole }> {
     if (!isUuid(id)) throw badInput('id is not a valid deck id', 'id');
-    const deck = await load(id);
+    const deck = await source.deck(id);
     if (!deck || (deck.deletedAt && !options.includeDeleted)) {
       if (!viewer) throw unauthenticated();
       throw notFound('Deck', id);
     }
-    const membership = viewer ? (await this.decks.membershipsOf(viewer.userId, [id]))[0]?.role : null;
+    const membership = viewer ? await source.membership(id) : null;
     const role = roleOn(viewer, deck, membership);
     if (!role) throw viewer ? forbidden('This deck is not shared with you') : unauthenticated();
     if (!can(role, capability)) throw forbidden(`Your role (${role.toLowerCase()}) may not ${capability} this deck`);

@@ -1,7 +1,7 @@
 import { badInput } from '../../../lib/errors.js';
 import { builder, UserError } from '../builder.js';
 import { can, roleOn } from '../deck-access.js';
-import type { DeckResult } from '../deck-service.js';
+import type { DeckResult, DeckSource } from '../deck-service.js';
 import { assembleDocument } from '../deck-parts.js';
 import type { Deck as DeckRow, DeckCollaborator as CollaboratorRow, Slide as SlideRow } from '../deck-store.js';
 import { UserRef } from './user-ref.js';
@@ -86,7 +86,10 @@ export const DeckPayload = builder.objectRef<DeckResult>('DeckPayload').implemen
   }),
 });
 
-export const loadDeck = (ctx: Parameters<typeof Deck.getDataloader>[0]) => (id: string) => Deck.getDataloader(ctx).load(id).catch(() => null);
+export const loadDeck = (ctx: Parameters<typeof Deck.getDataloader>[0]): DeckSource => ({
+  deck: (id) => Deck.getDataloader(ctx).load(id).catch(() => null),
+  membership: (id) => ctx.loaders.myRoleByDeck.load(id),
+});
 
 builder.queryField('deck', (t) =>
   t.field({
