@@ -1,5 +1,6 @@
 // A deck page (deck + owner + slides + collaborators + versions) costs a fixed number of database
 // round trips in the decks subgraph, whatever the number of slides or collaborators.
+import { DECK_PAGE_QUERY } from './deck-page-query.js';
 import { gql, type Stack, signUp, startStack } from './stack.js';
 
 let stack: Stack;
@@ -10,12 +11,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const PAGE = `query($id: ID!) { deck(id: $id) {
-  id title revision myRole hasShareLink owner { id name }
-  slides { id position type content }
-  collaborators { role user { id name } }
-  versions { id name author { name } }
-} }`;
+const PAGE = DECK_PAGE_QUERY;
 
 async function deckWith(slides: number, collaborators: number) {
   const owner = await signUp(stack.routerUrl);

@@ -12,13 +12,15 @@ process.env.LOG_LEVEL = 'error';
 // Required by the config schema; nothing here connects to Postgres.
 process.env.DATABASE_URL ??= 'postgresql://bench@127.0.0.1:5432/unused';
 
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
+// bench-kit loads no project module at top level: the project modules, imported below, still read the environment set above.
+import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startRedisUnlessSet, stopAtEnd, useFreshSigningKeys } from '../bench-kit.js';
 
 const settings = {
-  hashes: positiveNumber('BENCH_HASHES', 30, { integer: true }),
-  calls: positiveNumber('BENCH_CALLS', 20_000, { integer: true }),
-  concurrency: positiveNumber('BENCH_CONCURRENCY', 50, { integer: true }),
+  hashes: positiveNumberFromEnv('BENCH_HASHES', 30, { integer: true }),
+  calls: positiveNumberFromEnv('BENCH_CALLS', 20_000, { integer: true }),
+  concurrency: positiveNumberFromEnv('BENCH_CONCURRENCY', 50, { integer: true }),
 };
 // Enough to load the key, open the Redis connection, build the decoy hash and let V8 optimise.
 const WARM_UP_HASHES = 2;
@@ -26,47 +28,13 @@ const WARM_UP_CALLS = 1_000;
 const PASSWORD = 'correct horse battery staple';
 const WRONG_PASSWORD = 'correct horse battery stapler';
 
-function positiveNumber(name: string, fallback: number, { integer = false } = {}): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value)))) {
-    throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number above 0, got "${raw}"`);
-  }
-  return value;
-}
-
-/** Stops, in reverse order, whatever this run started — also on failure, Ctrl-C and SIGTERM. */
-const started: (() => Promise<void>)[] = [];
-async function stopEverything(): Promise<void> {
-  for (let stop = started.pop(); stop; stop = started.pop()) {
-    try {
-      await stop();
-    } catch (error) {
-      console.error('bench: cleanup step failed:', error);
-    }
-  }
-}
-for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    void stopEverything().finally(() => process.exit(exitCode));
-  });
-}
-
-interface Stats {
-  count: number;
-  mean: number;
-  p50: number;
-  p99: number;
+interface Stats extends Percentiles {
   perSecond: number;
 }
 
-/** Nearest-rank percentiles; with 30 samples p99 is the slowest one. */
+/** With 30 samples, p99 (nearest rank) is the slowest one. */
 function summarise(samples: number[], perSecond: number): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  const mean = sorted.reduce((sum, s) => sum + s, 0) / sorted.length;
-  return { count: sorted.length, mean, p50: at(50), p99: at(99), perSecond };
+  return { ...nearestRankPercentiles(samples), perSecond };
 }
 
 /** One call at a time; per-call durations in ms. */
@@ -146,7 +114,7 @@ async function measurePasswords() {
 async function measureTokenCheck() {
   const { signAccessToken, verifyAccessToken } = await import('../../lib/auth/tokens.js');
   const { isSessionRevoked, markSessionsRevoked, closeRevocations } = await import('../../lib/auth/revocation.js');
-  started.push(async () => closeRevocations());
+  stopAtEnd(async () => closeRevocations());
   const { viewerFromAuthorization } = await import('../../lib/request-context.js');
 
   const viewer = { userId: 'bench-user', role: 'USER', sessionId: 'bench-session' } as const;
@@ -179,30 +147,12 @@ async function measureTokenCheck() {
 }
 
 async function main(): Promise<void> {
-  let redisSource = 'REDIS_URL from the environment';
-  if (!process.env.REDIS_URL) {
-    const { startRedis } = await import('../../scripts/local-services.js');
-    const redis = await startRedis();
-    started.push(() => redis.stop());
-    process.env.REDIS_URL = redis.url;
-    redisSource = 'throwaway local redis-server';
-  }
-  const { generateSigningKeys } = await import('../../lib/auth/tokens.js');
-  const keys = await generateSigningKeys();
-  process.env.JWT_PRIVATE_KEY = keys.privateKey;
-  process.env.JWT_PUBLIC_KEY = keys.publicKey;
+  const redisSource = (await startRedisUnlessSet()) ? 'throwaway local redis-server' : 'REDIS_URL from the environment';
+  await useFreshSigningKeys();
 
   const passwords = await measurePasswords();
   const tokens = await measureTokenCheck();
   printResults(redisSource, passwords, tokens);
-}
-
-function table(rows: string[][]): void {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  console.log(line(rows[0]!));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows.slice(1)) console.log(line(row));
 }
 
 function printResults(
@@ -210,9 +160,8 @@ function printResults(
   passwords: Awaited<ReturnType<typeof measurePasswords>>,
   tokens: Awaited<ReturnType<typeof measureTokenCheck>>,
 ): void {
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log('Auth benchmark: argon2id per sign-in, token check per request');
-  console.log(`node ${process.version} · ${availableParallelism()} CPUs (${cpu}) · NODE_ENV=${process.env.NODE_ENV} · LOG_LEVEL=${process.env.LOG_LEVEL}`);
+  printMachineLine();
   console.log(
     `argon2id m=19 MiB t=2 p=1: ${settings.hashes} hashes, then ${settings.hashes} verifications of each kind interleaved; ${WARM_UP_HASHES} of each before, not counted`,
   );
@@ -222,7 +171,7 @@ function printResults(
   console.log('');
 
   const ms = (value: number) => value.toFixed(1);
-  table([
+  printTable([
     ['password (one at a time)', 'mean ms', 'p50 ms', 'p99 ms', 'per s'],
     ...([
       ['hashPassword', passwords.hash],
@@ -240,7 +189,7 @@ function printResults(
   console.log('');
 
   const us = (valueMs: number) => (valueMs * 1000).toFixed(1);
-  table([
+  printTable([
     ['token check (router + each subgraph, per request)', 'mean µs', 'p50 µs', 'p99 µs', 'calls/s'],
     ...([
       ['verifyAccessToken (EdDSA JWT, jose)', tokens.verifyAccessToken],
@@ -261,7 +210,7 @@ function printResults(
       bench: 'auth',
       node: process.version,
       cpus: availableParallelism(),
-      cpuModel: cpu,
+      cpuModel: cpuModel(),
       nodeEnv: process.env.NODE_ENV,
       settings: { ...settings, warmUpHashes: WARM_UP_HASHES, warmUpCalls: WARM_UP_CALLS },
       passwords: {
@@ -282,13 +231,4 @@ function printResults(
   );
 }
 
-const round = (value: number) => Math.round(value * 1000) / 1000;
-
-try {
-  await main();
-} catch (error) {
-  console.error('bench: failed:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-} finally {
-  await stopEverything();
-}
+await runBench(main);

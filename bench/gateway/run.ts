@@ -11,73 +11,29 @@ process.env.LOG_LEVEL = 'error';
 // The one token is reused for the whole run; the default 15 minutes would not outlast long ones.
 process.env.ACCESS_TOKEN_TTL_SECONDS = '86400';
 
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
+// Neither loads a project module at top level: the project modules, imported below, still read the environment set above.
+import { positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack } from '../bench-kit.js';
 import { type Measurement, type Scenario, measureScenario } from './measure-scenario.js';
 
 const DECKS_PER_USER = 5;
 const SETTLE_MS = 1_000; // far above any p99 seen here
 const settings = {
-  durationSeconds: positiveNumber('BENCH_DURATION', 10),
-  warmUpSeconds: positiveNumber('BENCH_WARMUP', 2),
-  connections: positiveNumber('BENCH_CONNECTIONS', 10, { integer: true }),
+  durationSeconds: positiveNumberFromEnv('BENCH_DURATION', 10),
+  warmUpSeconds: positiveNumberFromEnv('BENCH_WARMUP', 2),
+  connections: positiveNumberFromEnv('BENCH_CONNECTIONS', 10, { integer: true }),
   separate: process.env.BENCH_SEPARATE === '1',
 };
 
-function positiveNumber(name: string, fallback: number, { integer = false } = {}): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value)))) {
-    throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number above 0, got "${raw}"`);
-  }
-  return value;
-}
-
-/** Stops, in reverse order, whatever this run started — also on failure, Ctrl-C and SIGTERM. */
-const started: (() => Promise<void>)[] = [];
-async function stopEverything(): Promise<void> {
-  for (let stop = started.pop(); stop; stop = started.pop()) {
-    try {
-      await stop();
-    } catch (error) {
-      console.error('bench: cleanup step failed:', error);
-    }
-  }
-}
-for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    void stopEverything().finally(() => process.exit(exitCode));
-  });
-}
-
-async function startServicesAndStack() {
-  const { startRedis, startTestPostgres } = await import('../../scripts/local-services.js');
-  const { migrateDeploy } = await import('../../scripts/migrate.js');
-  if (!process.env.DATABASE_URL) {
-    const postgres = await startTestPostgres('pptist_bench');
-    started.push(() => postgres.stop());
-    process.env.DATABASE_URL = postgres.url;
-  }
-  if (!process.env.REDIS_URL) {
-    const redis = await startRedis();
-    started.push(() => redis.stop());
-    process.env.REDIS_URL = redis.url;
-  }
-  migrateDeploy(process.env.DATABASE_URL);
-  const { generateSigningKeys } = await import('../../lib/auth/tokens.js');
-  const keys = await generateSigningKeys();
-  process.env.JWT_PRIVATE_KEY = keys.privateKey;
-  process.env.JWT_PUBLIC_KEY = keys.publicKey;
-
-  const { startStack } = await import('../../test/stack.js');
-  const { startSeparateStack } = await import('./separate-subgraphs.js');
-  const stack = settings.separate ? await startSeparateStack() : await startStack();
-  started.push(() => stack.close());
-  return stack;
-}
-
 async function main(): Promise<void> {
-  const stack = await startServicesAndStack();
+  const stack = await startServicesAndStack({
+    seed: false,
+    startStack: async () => {
+      const { startStack } = await import('../../test/stack.js');
+      const { startSeparateStack } = await import('./separate-subgraphs.js');
+      return settings.separate ? await startSeparateStack() : await startStack();
+    },
+  });
   const { gql, signUp } = await import('../../test/stack.js');
   const routerGraphql = `${stack.routerUrl}/graphql`;
 
@@ -126,9 +82,8 @@ async function main(): Promise<void> {
 }
 
 function printHeader(stack: { routerUrl: string; subgraphUrls: { users: string } }): void {
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log('Gateway benchmark: router overhead over a direct subgraph call');
-  console.log(`node ${process.version} · ${availableParallelism()} CPUs (${cpu}) · NODE_ENV=${process.env.NODE_ENV} · LOG_LEVEL=${process.env.LOG_LEVEL}`);
+  printMachineLine();
   console.log(
     `autocannon: ${settings.connections} connections, ${settings.durationSeconds} s per scenario after a ${settings.warmUpSeconds} s warm-up (not counted), load generated on its own worker thread`,
   );
@@ -148,15 +103,10 @@ function printResults(results: Measurement[]): void {
   const cross = byName.get('crossSubgraph');
   if (!direct || !router || !cross) throw new Error('a scenario is missing from the results');
 
-  const rows = [
+  printTable([
     ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests'],
     ...results.map((r) => [r.label, r.requestsPerSecond.toFixed(0), String(r.latencyP50Ms), String(r.latencyP99Ms), r.latencyAvgMs.toFixed(2), String(r.requests)]),
-  ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  console.log(line(rows[0]!));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows.slice(1)) console.log(line(row));
+  ]);
 
   const ratios = {
     routerOverDirect: { throughput: router.requestsPerSecond / direct.requestsPerSecond, p99: router.latencyP99Ms / direct.latencyP99Ms },
@@ -188,13 +138,4 @@ function printResults(results: Measurement[]): void {
   );
 }
 
-const round = (value: number) => Math.round(value * 1000) / 1000;
-
-try {
-  await main();
-} catch (error) {
-  console.error('bench: failed:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-} finally {
-  await stopEverything();
-}
+await runBench(main);

@@ -1,0 +1,138 @@
+// What the benchmarks under bench/ share: reading BENCH_* settings, stopping whatever a run started,
+// starting throwaway Postgres/Redis and the stack, and printing the results.
+//
+// The project reads its configuration from process.env on first use, and each run.ts fixes that
+// environment in its first statements. Static imports are evaluated before those statements, so
+// this module must not import any project module at top level (not even through another module):
+// the functions below import them dynamically, when they are called, after the environment is set.
+import { availableParallelism, cpus } from 'node:os';
+
+/** The BENCH_* variable `name` as a number above 0 (a whole one with `integer`), or `fallback` when unset or empty. */
+export function positiveNumberFromEnv(name: string, fallback: number, { integer = false } = {}): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value)))) {
+    throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number above 0, got "${raw}"`);
+  }
+  return value;
+}
+
+// A run starts servers and opens connections that would keep the process alive, or outlive it, if
+// left open; each one registers here how to stop it, and they are stopped in reverse order (the
+// stack before the databases it uses) — at the end of the run, on failure, Ctrl-C and SIGTERM.
+const started: (() => Promise<void>)[] = [];
+
+/** Registers how to stop something the run started; `runBench` calls it when the run ends. */
+export function stopAtEnd(stop: () => Promise<void>): void {
+  started.push(stop);
+}
+
+async function stopEverything(): Promise<void> {
+  for (let stop = started.pop(); stop; stop = started.pop()) {
+    try {
+      await stop();
+    } catch (error) {
+      console.error('bench: cleanup step failed:', error);
+    }
+  }
+}
+
+/**
+ * Runs `main`, then stops everything registered with `stopAtEnd`, also on Ctrl-C and SIGTERM (exit
+ * 130 / 143). A failure prints one line and sets exit code 1, so a broken run never looks like a result.
+ */
+export async function runBench(main: () => Promise<void>): Promise<void> {
+  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      void stopEverything().finally(() => process.exit(exitCode));
+    });
+  }
+  try {
+    await main();
+  } catch (error) {
+    console.error('bench: failed:', error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  } finally {
+    await stopEverything();
+  }
+}
+
+/** Starts a throwaway redis-server unless REDIS_URL is set, and points REDIS_URL at it; true when it started one. */
+export async function startRedisUnlessSet(): Promise<boolean> {
+  if (process.env.REDIS_URL) return false;
+  const { startRedis } = await import('../scripts/local-services.js');
+  const redis = await startRedis();
+  stopAtEnd(() => redis.stop());
+  process.env.REDIS_URL = redis.url;
+  return true;
+}
+
+/** A fresh Ed25519 key pair in JWT_PRIVATE_KEY / JWT_PUBLIC_KEY, so a run needs no keys of its own. */
+export async function useFreshSigningKeys(): Promise<void> {
+  const { generateSigningKeys } = await import('../lib/auth/tokens.js');
+  const keys = await generateSigningKeys();
+  process.env.JWT_PRIVATE_KEY = keys.privateKey;
+  process.env.JWT_PUBLIC_KEY = keys.publicKey;
+}
+
+/**
+ * Postgres and Redis (throwaway ones unless DATABASE_URL / REDIS_URL are set), the migrations (and,
+ * with `seed`, the seed data), signing keys, then the stack that `startStack` starts; everything it
+ * started is stopped when the run ends.
+ */
+export async function startServicesAndStack<S extends { close(): Promise<void> }>(options: { seed: boolean; startStack: () => Promise<S> }): Promise<S> {
+  if (!process.env.DATABASE_URL) {
+    const { startTestPostgres } = await import('../scripts/local-services.js');
+    const postgres = await startTestPostgres('pptist_bench');
+    stopAtEnd(() => postgres.stop());
+    process.env.DATABASE_URL = postgres.url;
+  }
+  await startRedisUnlessSet();
+  const { migrateAndSeed, migrateDeploy } = await import('../scripts/migrate.js');
+  if (options.seed) await migrateAndSeed(process.env.DATABASE_URL);
+  else migrateDeploy(process.env.DATABASE_URL);
+  await useFreshSigningKeys();
+
+  const stack = await options.startStack();
+  stopAtEnd(() => stack.close());
+  return stack;
+}
+
+export interface Percentiles {
+  count: number;
+  mean: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Count, mean, p50 and p99 of `samples`. Nearest-rank percentiles: always a value that was measured,
+ * so with few samples p99 is the slowest or second slowest one, not an interpolation.
+ */
+export function nearestRankPercentiles(samples: number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return { count: sorted.length, mean: sorted.reduce((sum, s) => sum + s, 0) / sorted.length, p50: at(50), p99: at(99) };
+}
+
+/** Prints `rows` (the first one the header) as aligned columns: the first left-aligned, numbers right-aligned. */
+export function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  console.log(line(rows[0]!));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows.slice(1)) console.log(line(row));
+}
+
+export function cpuModel(): string {
+  return cpus()[0]?.model.trim() ?? 'unknown CPU';
+}
+
+/** The header line every bench prints, so results from different machines and settings are not compared unawares. */
+export function printMachineLine(): void {
+  console.log(`node ${process.version} · ${availableParallelism()} CPUs (${cpuModel()}) · NODE_ENV=${process.env.NODE_ENV} · LOG_LEVEL=${process.env.LOG_LEVEL}`);
+}
+
+/** Three decimals: enough for the JSON line, without float noise. */
+export const roundToThousandths = (value: number) => Math.round(value * 1000) / 1000;
