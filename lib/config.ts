@@ -58,6 +58,9 @@ const ConfigSchema = z.object({
   LEGACY_ANONYMOUS_ACCESS: z.stringbool().default(false),
   LEGACY_WORKSPACE_EMAIL: z.email().default('workspace@localhost.localdomain'),
   LEGACY_WORKSPACE_ROLE: z.enum(['USER', 'ADMIN']).default('ADMIN'),
+  // The router's per-user request rate (per address for anonymous callers: half of it). Raised only
+  // for load tests; the other abuse limits are fixed in lib/rate-limit.ts.
+  ROUTER_REQUESTS_PER_MINUTE: z.coerce.number().int().min(10).default(1200),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 

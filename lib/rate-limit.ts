@@ -18,14 +18,22 @@ export const LIMITS = {
   signInPerAccount: { name: 'sign_in_account', max: 10, windowSeconds: 900 },
   signUpPerIp: { name: 'sign_up_ip', max: 10, windowSeconds: 3600 },
   refreshPerSession: { name: 'refresh_session', max: 30, windowSeconds: 300 },
-  // A busy editor sends a few requests a second; this leaves room for bursts.
-  requestsPerUser: { name: 'requests_user', max: 1200, windowSeconds: 60 },
-  requestsPerIp: { name: 'requests_ip', max: 600, windowSeconds: 60 },
   // Anonymous legacy calls share one workspace account: each address gets a modest share.
   legacyAnonymousPerIp: { name: 'legacy_anonymous_ip', max: 120, windowSeconds: 60 },
   // Generation costs real money per call.
   generationsPerUser: { name: 'generations_user', max: 20, windowSeconds: 3600 },
 } as const satisfies Record<string, Limit>;
+
+/**
+ * The router's request rates: a busy editor sends a few requests a second, and 1200 a minute per
+ * user leaves room for bursts (ROUTER_REQUESTS_PER_MINUTE changes it for load tests).
+ */
+export function routerRequestLimits(perMinute: number): { perUser: Limit; perIp: Limit } {
+  return {
+    perUser: { name: 'requests_user', max: perMinute, windowSeconds: 60 },
+    perIp: { name: 'requests_ip', max: Math.max(1, Math.floor(perMinute / 2)), windowSeconds: 60 },
+  };
+}
 
 export interface LimitDecision {
   allowed: boolean;

@@ -5,7 +5,7 @@ import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-
 import type { Config, SubgraphName } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
-import { LIMITS, type RateLimiter } from '../lib/rate-limit.js';
+import { type RateLimiter, routerRequestLimits } from '../lib/rate-limit.js';
 import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.js';
 import { authorizationFrom } from './auth-context.js';
 import { productionHardening, useSecurityLimits } from './security-limits.js';
@@ -21,15 +21,16 @@ export interface RouterContext {
  * Verifies the token once at the edge (subgraphs verify it again: they trust no one) and applies
  * the per-caller request rate: per user when signed in, per address otherwise.
  */
-function useCallerIdentity(limiter: RateLimiter): GatewayPlugin<RouterContext> {
+function useCallerIdentity(limiter: RateLimiter, perMinute: number): GatewayPlugin<RouterContext> {
+  const limits = routerRequestLimits(perMinute);
   return {
     async onContextBuilding({ context, extendContext }) {
       const ctx = context as unknown as { request?: Request; connectionParams?: Record<string, unknown> };
       const authorization = authorizationFrom(ctx.request?.headers, ctx.connectionParams);
       const viewer = await viewerFromAuthorization(authorization);
       const clientIp = ctx.request?.headers.get(CLIENT_IP_HEADER) ?? 'unknown';
-      if (viewer) await limiter.enforce(LIMITS.requestsPerUser, viewer.userId, 'router');
-      else await limiter.enforce(LIMITS.requestsPerIp, clientIp, 'router');
+      if (viewer) await limiter.enforce(limits.perUser, viewer.userId, 'router');
+      else await limiter.enforce(limits.perIp, clientIp, 'router');
       extendContext({
         authorization,
         requestId: requestIdFrom(ctx.request?.headers.get(REQUEST_ID_HEADER)),
@@ -73,7 +74,7 @@ export function createGateway(options: { config: Config; supergraphFile: string;
         return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId, [CLIENT_IP_HEADER]: ctx.clientIp, 'user-agent': ctx.userAgent };
       },
     },
-    plugins: () => [useSecurityLimits(), useCallerIdentity(options.limiter), ...hardening.plugins],
+    plugins: () => [useSecurityLimits(), useCallerIdentity(options.limiter, config.ROUTER_REQUESTS_PER_MINUTE), ...hardening.plugins],
   });
 }
 export type Gateway = ReturnType<typeof createGateway>;

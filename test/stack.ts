@@ -26,7 +26,7 @@ export interface Stack {
 }
 
 /** `legacyAnonymousAccess` switches the REST contract's compatibility exception on for this stack. */
-export async function startStack(options: { legacyAnonymousAccess?: boolean; countDeckQueries?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { legacyAnonymousAccess?: boolean; countDeckQueries?: boolean; routerRequestsPerMinute?: number } = {}): Promise<Stack> {
   const legacy = options.legacyAnonymousAccess ?? false;
   const deckQueries = { count: 0 };
   const decksPrisma = options.countDeckQueries ? createPrisma({ onQuery: () => void deckQueries.count++ }) : undefined;
@@ -44,6 +44,7 @@ export async function startStack(options: { legacyAnonymousAccess?: boolean; cou
     AI_URL: ai.url,
     MEDIA_URL: media.url,
     LEGACY_ANONYMOUS_ACCESS: String(legacy),
+    ...(options.routerRequestsPerMinute && { ROUTER_REQUESTS_PER_MINUTE: String(options.routerRequestsPerMinute) }),
   });
   const router = await createRouterServer({ config }).listen(0);
   const running = new Map<SubgraphKey, RunningServer>([['users', users], ['decks', decks], ['ai', ai], ['media', media]]);
