@@ -1,13 +1,11 @@
 // Decks as PPTist documents through the router: lifecycle, roles, links, versions, templates,
 // import/export and bad input that must leave the stored deck exactly as it was.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { createPrisma } from '../lib/db.js';
 import { decryptPptist, encryptPptist } from '../lib/pptist/file.js';
+import { pptistFixture } from './pptist-fixtures.js';
 import { gql, type Stack, signUp, startStack } from './stack.js';
 
-const FIXTURES = resolve(import.meta.dirname ?? '.', '../../shared/fixtures/pptist');
-const fixture = (name: string) => JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8'));
+const fixture = (name: string) => pptistFixture(name);
 
 let stack: Stack;
 let graphql: string;

@@ -25,11 +25,11 @@ process.env.KEY_ENCRYPTION_KEY_ID = 'bench-1';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { Stack } from '../../test/stack.js'; // a type only: erased, loads nothing
-import { DECK_PAGE_QUERY } from '../../test/deck-page-query.js'; // a constant only: reads no configuration
+import { DECK_PAGE_QUERY } from '../../test/deck-page-query.js';
+import { pptistFixturesDir } from '../../test/pptist-fixtures.js'; // reads no configuration // a constant only: reads no configuration
 // bench-kit loads no project module at top level: the project modules, imported below, still read the environment set above.
 import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack } from '../bench-kit.js';
 
@@ -37,7 +37,7 @@ const SLIDE_COUNTS = [5, 30, 100] as const;
 /** Editors and commenters, as on a team deck; the editors each save a named version. */
 const COLLABORATOR_ROLES = ['EDITOR', 'EDITOR', 'COMMENTER', 'VIEWER', 'VIEWER'] as const;
 // PPTist's own template (read at run time, never copied into the project): real elements, ~4 KB a slide.
-const TEMPLATE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/pptist/template_1.json');
+const TEMPLATE = resolve(pptistFixturesDir(), 'template_1.json');
 const settings = {
   requests: positiveNumberFromEnv('BENCH_REQUESTS', 200, { integer: true }),
   warmUp: positiveNumberFromEnv('BENCH_WARMUP', 20, { integer: true }),

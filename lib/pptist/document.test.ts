@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   ELEMENT_TYPES,
   emptyDocument,
@@ -13,8 +11,8 @@ import {
 } from './document.js';
 
 // PPTist's own mock files (AGPL, kept outside the repo): read in place, never copied.
-const FIXTURES = resolve(import.meta.dirname ?? '.', '../../../shared/fixtures/pptist');
-const fixture = (name: string): any => JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8'));
+import { pptistFixture } from '../../test/pptist-fixtures.js';
+const fixture = (name: string): any => pptistFixture(name);
 
 /** One valid element of every type, shaped the way PPTist writes them. */
 const base = { left: 10, top: 20, width: 300, height: 100, rotate: 0 };

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pptistFixturesDir } from '../../test/pptist-fixtures.js';
 import { emptyDocument, MAX_DOCUMENT_BYTES } from './document.js';
 import { decryptPptist, encryptPptist, exportDocument, importDocumentFile } from './file.js';
 
-const FIXTURES = resolve(import.meta.dirname ?? '.', '../../../shared/fixtures/pptist');
-const fixtureText = (name: string) => readFileSync(resolve(FIXTURES, name), 'utf8');
+const fixtureText = (name: string) => readFileSync(resolve(pptistFixturesDir(), name), 'utf8');
 
 // The OpenSSL command line speaks the same passphrase format as CryptoJS (which PPTist uses), so it
 // stands in for the browser: files it writes must open here and files written here must open there.
