@@ -16,6 +16,7 @@ it('docker-compose.yml is valid and runs every process of the platform', () => {
   expect(compose.services.router!.environment).toMatchObject({ USERS_URL: 'http://users:4001/graphql', REDIS_URL: 'redis://redis:6379' });
   expect(compose.services.users!.environment!.JWT_PRIVATE_KEY).toBe('private-pem');
   expect(compose.services.decks!.environment!.JWT_PRIVATE_KEY).toBeUndefined();
+  expect(compose.services.migrate!.command!.join(' ')).toMatch(/migrate deploy && node --import tsx scripts\/seed\.ts/);
   for (const name of ['users', 'decks', 'ai', 'media', 'ai-worker', 'router']) {
     const entry = compose.services[name]!.command!.at(-1)!;
     expect(entry).toMatch(/main\.ts$/);
