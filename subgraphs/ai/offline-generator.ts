@@ -11,25 +11,25 @@ export type AipptSlide =
 
 type Language = 'en' | 'zh-CN' | 'ja';
 
-const WORDS: Record<Language, { intro: string; chapters: string[]; point: (topic: string, i: number) => string; detail: (topic: string, heading: string) => string; cover: (t: string) => string }> = {
+const WORDS: Record<Language, { intro: string; chapters: string[]; point: (i: number) => string; detail: (topic: string, heading: string) => string; cover: (t: string) => string }> = {
   en: {
     intro: 'An overview',
     chapters: ['Background', 'Key ideas', 'In practice', 'Challenges', 'Outlook'],
-    point: (topic, i) => ['What it is', 'Why it matters', 'How it works', 'Who it affects'][i % 4]!,
+    point: (i) => ['What it is', 'Why it matters', 'How it works', 'Who it affects'][i % 4]!,
     detail: (topic, heading) => `${heading} of ${topic}, explained with a concrete example.`,
     cover: (t) => `An overview of ${t}`,
   },
   'zh-CN': {
     intro: '概述',
     chapters: ['背景', '核心概念', '实践应用', '挑战', '展望'],
-    point: (_topic, i) => ['是什么', '为什么重要', '如何运作', '影响范围'][i % 4]!,
+    point: (i) => ['是什么', '为什么重要', '如何运作', '影响范围'][i % 4]!,
     detail: (topic, heading) => `结合具体案例说明${topic}的${heading}。`,
     cover: (t) => `关于${t}的概述`,
   },
   ja: {
     intro: '概要',
     chapters: ['背景', '主要な考え方', '実践', '課題', '展望'],
-    point: (_topic, i) => ['概要', '重要性', '仕組み', '影響'][i % 4]!,
+    point: (i) => ['概要', '重要性', '仕組み', '影響'][i % 4]!,
     detail: (topic, heading) => `${topic}の${heading}を具体例で説明します。`,
     cover: (t) => `${t}の概要`,
   },
@@ -57,7 +57,7 @@ export function offlineSlides(topic: string, language: string, slideCount: numbe
     const pages = Math.floor(slideCount / chapterCount) + (c < slideCount % chapterCount ? 1 : 0);
     for (let p = 0; p < pages; p++, page++) {
       const items = [0, 1, 2].map((i) => {
-        const heading = words.point(topic, page + i);
+        const heading = words.point(page + i);
         return { title: heading, text: words.detail(topic, heading) };
       });
       slides.push({ type: 'content', data: { title: `${chapter} ${p + 1}`, items } });

@@ -1,5 +1,4 @@
 // User is owned by the users subgraph; decks adds the decks a user owns.
-import { builder } from '../builder.js';
 import { Deck } from './deck.js';
 import { UserRef } from './user-ref.js';
 
