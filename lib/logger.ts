@@ -5,8 +5,9 @@ import { config } from './config.js';
 
 export type { Logger };
 
-export function createLogger(service: string): Logger {
-  return pino({
+/** `destination` is for tests that read what would have been written. */
+export function createLogger(service: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name: service,
     level: config().LOG_LEVEL,
     base: { service },
@@ -20,7 +21,8 @@ export function createLogger(service: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export const REQUEST_ID_HEADER = 'x-request-id';
