@@ -46,41 +46,31 @@ function options(args: { first?: number | null; after?: string | null; query?: s
   return { first, after: decodeCursor(args.after), query: args.query ?? undefined };
 }
 
-builder.queryField('myDecks', (t) =>
-  t.field({
-    type: DeckConnection,
-    args: listArgs(t),
-    resolve: async (_root, args, ctx) => {
-      if (!ctx.viewer) throw unauthenticated();
-      const o = options(args);
-      return { rows: await ctx.deckStore.listOwned(ctx.viewer.userId, o), first: o.first };
-    },
-  }),
-);
+type DecksContext = Parameters<typeof loadDeck>[0];
 
-builder.queryField('decksSharedWithMe', (t) =>
-  t.field({
-    type: DeckConnection,
-    args: listArgs(t),
-    resolve: async (_root, args, ctx) => {
-      if (!ctx.viewer) throw unauthenticated();
-      const o = options(args);
-      return { rows: await ctx.deckStore.listSharedWith(ctx.viewer.userId, o), first: o.first };
-    },
-  }),
-);
+/** One paged deck list: the same arguments, cursor and page shape for every list. */
+function deckList(name: string, description: string, list: (ctx: DecksContext, o: DeckListOptions) => Promise<DeckRow[]>) {
+  builder.queryField(name, (t) =>
+    t.field({
+      type: DeckConnection,
+      description,
+      args: listArgs(t),
+      resolve: async (_root, args, ctx) => {
+        const o = options(args);
+        return { rows: await list(ctx, o), first: o.first };
+      },
+    }),
+  );
+}
 
-builder.queryField('templates', (t) =>
-  t.field({
-    type: DeckConnection,
-    description: 'Public templates and my own',
-    args: listArgs(t),
-    resolve: async (_root, args, ctx) => {
-      const o = options(args);
-      return { rows: await ctx.deckStore.listTemplates(ctx.viewer?.userId ?? null, o), first: o.first };
-    },
-  }),
-);
+function viewerId(ctx: DecksContext): string {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer.userId;
+}
+
+deckList('myDecks', 'Decks I own', (ctx, o) => ctx.deckStore.listOwned(viewerId(ctx), o));
+deckList('decksSharedWithMe', 'Decks others shared with me', (ctx, o) => ctx.deckStore.listSharedWith(viewerId(ctx), o));
+deckList('templates', 'Public templates and my own', (ctx, o) => ctx.deckStore.listTemplates(ctx.viewer?.userId ?? null, o));
 
 builder.mutationField('publishDeckAsTemplate', (t) =>
   t.field({
