@@ -10,6 +10,7 @@ import { LIMITS, type RateLimiter } from '../../lib/rate-limit.js';
 import type { GenerationEvents } from './generation-events.js';
 import type { GenerationJob, GenerationStore } from './generation-store.js';
 import { normaliseLanguage } from './offline-generator.js';
+import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 
 export type StartResult = { ok: true; job: GenerationJob; created: boolean } | { ok: false; error: UserErrorShape };
 
@@ -35,10 +36,7 @@ export class GenerationService {
   async start(viewer: Viewer | null, input: z.input<typeof StartInput>): Promise<StartResult> {
     if (!viewer) throw unauthenticated();
     const parsed = StartInput.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, error: { code: 'BAD_USER_INPUT', message: issue.message, field: String(issue.path[0] ?? '') } };
-    }
+    if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
     const { topic, language, slideCount, idempotencyKey } = parsed.data;
     // A retry with the same idempotency key returns the existing job and costs nothing.
     const existing = idempotencyKey ? await this.store.findByKey(viewer.userId, idempotencyKey) : null;

@@ -10,6 +10,7 @@ import type { ClientInfo } from '../../lib/request-context.js';
 import type { AuditStore } from './audit-store.js';
 import type { IssuedSession, SessionResult, SessionService } from './session-service.js';
 import type { User, UserStore } from './user-store.js';
+import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 
 export type { IssuedSession };
 export type AuthResult = SessionResult;
@@ -29,10 +30,6 @@ const ProfileInput = z.object({
 
 const INVALID_CREDENTIALS: UserErrorShape = { code: 'INVALID_CREDENTIALS', message: 'Email or password is wrong' };
 
-function firstIssue(error: z.ZodError): UserErrorShape {
-  const issue = error.issues[0]!;
-  return { code: 'BAD_USER_INPUT', message: issue.message, field: String(issue.path[0] ?? '') };
-}
 
 export class AccountService {
   constructor(
@@ -45,7 +42,7 @@ export class AccountService {
   async signUp(input: { email: string; name: string; password: string }, client: ClientInfo): Promise<AuthResult> {
     await this.limiter.enforce(LIMITS.signUpPerIp, client.ip ?? 'unknown', 'users');
     const parsed = SignUpInput.safeParse(input);
-    if (!parsed.success) return { ok: false, error: firstIssue(parsed.error) };
+    if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
     const passwordHash = await hashPassword(parsed.data.password);
     try {
       const user = await this.users.create({ email: parsed.data.email, name: parsed.data.name, passwordHash });
@@ -85,7 +82,7 @@ export class AccountService {
       return { ok: false, error: { code: 'INVALID_CREDENTIALS', message: 'Current password is wrong', field: 'currentPassword' } };
     }
     const parsed = Password.safeParse(input.newPassword);
-    if (!parsed.success) return { ok: false, error: { ...firstIssue(parsed.error), field: 'newPassword' } };
+    if (!parsed.success) return { ok: false, error: { ...userErrorFromZod(parsed.error), field: 'newPassword' } };
     const updated = await this.users.update(user.id, { passwordHash: await hashPassword(parsed.data) });
     const revoked = await this.sessions.revokeAllOf(user.id, 'password_changed', viewer.sessionId);
     await this.audit.record({ type: 'password.changed', userId: user.id, actorId: viewer.userId, ipAddress: client.ip, details: { revokedSessions: revoked } });
@@ -95,7 +92,7 @@ export class AccountService {
   async updateProfile(viewer: Viewer | null, input: z.input<typeof ProfileInput>): Promise<UserResult> {
     if (!viewer) throw unauthenticated();
     const parsed = ProfileInput.safeParse(input);
-    if (!parsed.success) return { ok: false, error: firstIssue(parsed.error) };
+    if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
     return { ok: true, user: await this.users.update(viewer.userId, parsed.data) };
   }
 }

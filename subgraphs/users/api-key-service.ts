@@ -8,6 +8,7 @@ import { type KeyRing, maskSecret, open, seal } from '../../lib/crypto/envelope.
 import { isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.js';
+import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 
 /** What any API may show of a key. */
 export interface ApiKeyView {
@@ -77,10 +78,7 @@ export class ApiKeyService {
   async create(viewer: Viewer | null, input: { provider: string; label: string; key: string }): Promise<ApiKeyResult> {
     const owner = signedIn(viewer);
     const parsed = CreateInput.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, error: { code: 'BAD_USER_INPUT', message: issue.message, field: String(issue.path[0] ?? '') } };
-    }
+    if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
     const { provider, label, key } = parsed.data;
     const id = randomUUID();
     const hint = maskSecret(key);

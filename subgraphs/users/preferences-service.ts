@@ -4,6 +4,7 @@ import type { Viewer } from '../../lib/auth/tokens.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import type { PreferencesStore, UserPreferences } from './preferences-store.js';
+import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 
 export const LANGUAGES = ['zh-CN', 'en', 'ja'] as const;
 export const STYLES = ['general', 'academic', 'business', 'education', 'marketing'] as const;
@@ -40,10 +41,7 @@ export class PreferencesService {
   async update(viewer: Viewer | null, input: z.input<typeof Patch>): Promise<PreferencesResult> {
     if (!viewer) throw unauthenticated();
     const parsed = Patch.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, error: { code: 'BAD_USER_INPUT', message: issue.message, field: String(issue.path[0] ?? '') } };
-    }
+    if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
     const { expectedVersion, ...patch } = parsed.data;
     const row = await this.store.update(viewer.userId, patch, expectedVersion);
     if (!row) return { ok: false, error: { code: 'CONFLICT', message: 'Preferences changed meanwhile; reload and try again', field: 'expectedVersion' } };
