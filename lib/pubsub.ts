@@ -20,4 +20,6 @@ export async function closePubSub(pubsub: RedisPubSub): Promise<void> {
 
 export const topics = {
   generationEvents: (jobId: string) => `ai.generation.${jobId}`,
+  deckEvents: (deckId: string) => `decks.events.${deckId}`,
+  deckPresence: (deckId: string) => `decks.presence.${deckId}`,
 } as const;

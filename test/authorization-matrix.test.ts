@@ -77,6 +77,17 @@ const ROWS: Row[] = [
   { field: 'replyToDeckComment', kind: 'mutation', doc: 'mutation { replyToDeckComment(commentId: "00000000-0000-4000-8000-000000000000", content: "hi") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'NOT_FOUND', admin: 'NOT_FOUND' } },
   { field: 'resolveDeckComment', kind: 'mutation', doc: 'mutation { resolveDeckComment(commentId: "00000000-0000-4000-8000-000000000000", resolved: true) { id } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'NOT_FOUND', admin: 'NOT_FOUND' } },
   { field: 'deleteDeckComment', kind: 'mutation', doc: 'mutation { deleteDeckComment(commentId: "00000000-0000-4000-8000-000000000000") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'NOT_FOUND', other: 'NOT_FOUND', admin: 'NOT_FOUND' } },
+  { field: 'applyDeckOperations', kind: 'mutation', doc: 'mutation($id: ID!) { applyDeckOperations(input: { deckId: $id, baseRevision: 0, operations: [{ type: UPDATE_DECK, props: { title: "Owned" } }] }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  // Redo before undo: nothing to redo yet; then undo reverts the caller's own last batch.
+  { field: 'redoDeckEdit', kind: 'mutation', doc: 'mutation($id: ID!) { redoDeckEdit(input: { deckId: $id }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:NOTHING_TO_REDO', other: 'FORBIDDEN', admin: 'data:NOTHING_TO_REDO' } },
+  { field: 'undoDeckEdit', kind: 'mutation', doc: 'mutation($id: ID!) { undoDeckEdit(input: { deckId: $id }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'updateDeckPresence', kind: 'mutation', doc: 'mutation($id: ID!) { updateDeckPresence(input: { deckId: $id, clientId: "matrix" }) { colour } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'leaveDeck', kind: 'mutation', doc: 'mutation($id: ID!) { leaveDeck(deckId: $id, clientId: "matrix") }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  // The owner takes the lock; the admin then finds it held (a UserError naming the holder).
+  { field: 'acquireDeckLock', kind: 'mutation', doc: 'mutation($id: ID!) { acquireDeckLock(input: { deckId: $id, slideId: "matrix-slide", ttlSeconds: 2 }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'data:LOCKED' } },
+  { field: 'releaseDeckLock', kind: 'mutation', doc: 'mutation($id: ID!) { releaseDeckLock(deckId: $id, slideId: "matrix-slide") }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'deckEvents', kind: 'subscription', doc: 'subscription($id: ID!) { deckEvents(deckId: $id, afterRevision: 0) { revision } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'deckPresence', kind: 'subscription', doc: 'subscription($id: ID!) { deckPresence(deckId: $id) { seq } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
   { field: 'myImages', kind: 'query', doc: '{ myImages { id } }', expect: ANY_AUTH },
   { field: 'myImagePage', kind: 'query', doc: '{ myImagePage { total } }', expect: ANY_AUTH },
   { field: 'issueServiceToken', kind: 'mutation', doc: 'mutation { issueServiceToken(clientId: "rest-facade", clientSecret: "not-the-secret-at-all") { error { code } } }', expect: { anonymous: 'data:INVALID_CLIENT', owner: 'data:INVALID_CLIENT', other: 'data:INVALID_CLIENT', admin: 'data:INVALID_CLIENT' } },

@@ -6,6 +6,11 @@ const DECK_FIELDS = 'id title revision width height theme slideCount isTemplate 
 const DECK_WITH_DOCUMENT = `${DECK_FIELDS} document`;
 const DECK_PAYLOAD = `deck { ${DECK_FIELDS} } error { code message field }`;
 
+const BATCH_RESULT = `status applied revision conflicts { operationIndex code message slideId elementId property currentValue }
+  batch { revision kind batchId clientId operations at } error { code message field }
+  lock { slideId elementId clientId agent expiresAt holder { id } }`;
+const DECK_EVENT_FIELDS = 'type revision kind clientId batchId operations reason at actor { id }';
+
 export const operations = {
   Me: `query Me { me { ${USER_FIELDS} } }`,
   Register: `mutation Register($input: SignUpInput!) { auth: signUp(input: $input) { ${AUTH_FIELDS} } }`,
@@ -25,6 +30,11 @@ export const operations = {
     }
   }`,
   RevokeSession: `mutation RevokeSession($id: ID!) { result: revokeSession(id: $id) { revokedCount } }`,
+  DeckRevision: `query DeckRevision($id: ID!) { deck(id: $id) { revision } }`,
+  ApplyDeckOperations: `mutation ApplyDeckOperations($input: ApplyDeckOperationsInput!) { result: applyDeckOperations(input: $input) { ${BATCH_RESULT} } }`,
+  UndoDeckEdit: `mutation UndoDeckEdit($input: RevertDeckEditInput!) { result: undoDeckEdit(input: $input) { ${BATCH_RESULT} } }`,
+  RedoDeckEdit: `mutation RedoDeckEdit($input: RevertDeckEditInput!) { result: redoDeckEdit(input: $input) { ${BATCH_RESULT} } }`,
+  DeckEvents: `subscription DeckEvents($id: ID!, $after: Int!) { event: deckEvents(deckId: $id, afterRevision: $after) { ${DECK_EVENT_FIELDS} } }`,
   DeckById: `query DeckById($id: ID!) { deck(id: $id) { ${DECK_WITH_DOCUMENT} } }`,
   CreateDeck: `mutation CreateDeck($input: CreateDeckInput!) { result: createDeck(input: $input) { ${DECK_PAYLOAD} } }`,
   DeckExport: `query DeckExport($id: ID!) { deck(id: $id) {

@@ -9,6 +9,7 @@ import { runOperation } from './graphql-client.js';
 import type { LegacyAccess } from './legacy-access.js';
 import { type GraphImage, restImage, restList } from './representations.js';
 import { mountAuthRoutes } from './auth-routes.js';
+import { mountCollaborationRoutes } from './collaboration-routes.js';
 import { mountDeckRoutes } from './deck-routes.js';
 import { createRouteHandler } from './handler.js';
 import { failure, RestError } from './standard-response.js';
@@ -41,6 +42,7 @@ export function createRestRouter(gateway: Gateway, log: Logger, legacy: LegacyAc
   );
 
   mountDeckRoutes(router, gateway, route);
+  mountCollaborationRoutes(router, gateway, route);
 
   router.use((req: Request, res: Response) => {
     res.status(404).json(failure(new RestError(404, 'RESOURCE_NOT_FOUND', `No route ${req.method} ${req.baseUrl}${req.path}`), res.locals.requestId as string));

@@ -50,7 +50,7 @@ export class GenerationEvents {
         const id = await this.pubsub.subscribe(topics.generationEvents(jobId), onEvent);
         return () => this.pubsub.unsubscribe(id);
       },
-      replay: async () => (await this.store.eventsAfter(jobId, afterSeq)).map(toMessage),
+      replay: async (after) => (await this.store.eventsAfter(jobId, after)).map(toMessage),
       position: (event) => event.seq,
       after: afterSeq,
       isTerminal: (event) => TERMINAL.has(event.type),

@@ -3,3 +3,4 @@ import type { DecksContext } from './context.js';
 
 export const { builder, UserError } = createSubgraphBuilder<DecksContext>();
 builder.mutationType({});
+builder.subscriptionType({});

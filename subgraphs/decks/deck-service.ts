@@ -8,6 +8,8 @@ import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { type AccessRole, can, type Capability, roleOn } from './deck-access.js';
 import { emptyDocument, parsePptistDocument as parseDocument } from '../../lib/pptist/document.js';
 import { assembleDocument, type DocumentLike, splitDocument, summariseChanges } from './deck-parts.js';
+import type { CollaborationService } from './collaboration-service.js';
+import type { DeckOperation } from './deck-operations.js';
 import type { Deck, DeckRole, DeckStore, DeckVersion, TemplateVisibility } from './deck-store.js';
 
 /** Where authorize reads a deck and the caller's membership (per-request loaders, so a page that
@@ -29,7 +31,10 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 const userError = (code: string, message: string, field?: string): { ok: false; error: UserErrorShape } => ({ ok: false, error: { code, message, field } });
 
 export class DeckService {
-  constructor(private readonly decks: DeckStore) {}
+  constructor(
+    private readonly decks: DeckStore,
+    private readonly collaboration: CollaborationService,
+  ) {}
 
   // ---------------------------------------------------------------- access
 
@@ -46,6 +51,14 @@ export class DeckService {
     if (!role) throw viewer ? forbidden('This deck is not shared with you') : unauthenticated();
     if (!can(role, capability)) throw forbidden(`Your role (${role.toLowerCase()}) may not ${capability} this deck`);
     return { deck, role };
+  }
+
+  /** Reads straight from the database (no per-request cache): for re-checks during a long stream. */
+  freshSource(viewer: Viewer): DeckSource {
+    return {
+      deck: async (id) => (await this.decks.findByIds([id]))[0] ?? null,
+      membership: async (id) => (await this.decks.membershipsOf(viewer.userId, [id]))[0]?.role ?? null,
+    };
   }
 
   async byShareToken(token: string): Promise<Deck> {
@@ -82,10 +95,10 @@ export class DeckService {
   }
 
   async updateSettings(viewer: Viewer, deck: Deck, input: { theme?: unknown; width?: number | null; height?: number | null }, expectedRevision?: number | null): Promise<DeckResult> {
-    const data: Prisma.DeckUpdateManyMutationInput = {};
+    const data: Record<string, unknown> = {};
     if (input.theme !== undefined && input.theme !== null) {
       if (typeof input.theme !== 'object' || Array.isArray(input.theme)) return userError('BAD_USER_INPUT', 'theme must be an object', 'theme');
-      data.theme = input.theme as Prisma.InputJsonValue;
+      data.theme = input.theme;
     }
     for (const field of ['width', 'height'] as const) {
       const value = input[field];
@@ -101,18 +114,14 @@ export class DeckService {
     const parsed = parseDocument(input);
     if (!parsed.ok) return userError('BAD_USER_INPUT', parsed.message, parsed.path);
     if (expectedRevision !== undefined && expectedRevision !== null && expectedRevision !== deck.revision) return staleRevision(deck);
-    const before = await this.document(deck);
-    const updated = await this.decks.transaction(async (tx) => {
-      const current = await tx.deck.findUnique({ where: { id: deck.id } });
-      if (!current || current.revision !== deck.revision) return null;
-      await this.decks.createVersion({ deckId: deck.id, name: null, kind: 'AUTO_BEFORE_REPLACE', revision: deck.revision, snapshot: before as Prisma.InputJsonValue, authorId: viewer.userId }, tx);
-      return this.decks.replaceDocument(tx, deck.id, splitDocument(parsed.document as DocumentLike, deck.title));
-    });
+    const updated = await this.collaboration.replaceDocument(viewer, deck.id, splitDocument(parsed.document as DocumentLike, deck.title), { expectedRevision: expectedRevision ?? deck.revision, snapshotKind: 'AUTO_BEFORE_REPLACE' });
     return updated ? { ok: true, deck: updated } : staleRevision(deck);
   }
 
   async softDelete(deck: Deck): Promise<Deck> {
-    return this.decks.setDeleted(deck.id, new Date());
+    const deleted = await this.decks.setDeleted(deck.id, new Date());
+    this.collaboration.announceDeleted(deck.id);
+    return deleted;
   }
 
   async restore(deck: Deck): Promise<Deck> {
@@ -133,18 +142,22 @@ export class DeckService {
     if (!isUuid(userId)) return userError('BAD_USER_INPUT', 'userId is not a user id', 'userId');
     if (userId === deck.ownerId) return userError('BAD_USER_INPUT', 'The owner already has every right', 'userId');
     await this.decks.upsertCollaborator(deck.id, userId, role);
+    this.collaboration.announceAccessChange(deck.id, userId);
     return { ok: true, deck };
   }
 
   async unshare(deck: Deck, userId: string): Promise<DeckResult> {
     if (!(await this.decks.removeCollaborator(deck.id, userId))) return userError('NOT_FOUND', 'That user is not a collaborator', 'userId');
+    this.collaboration.announceAccessChange(deck.id, userId);
     return { ok: true, deck };
   }
 
   async transfer(deck: Deck, toUserId: string): Promise<DeckResult> {
     if (!isUuid(toUserId)) return userError('BAD_USER_INPUT', 'userId is not a user id', 'userId');
     if (toUserId === deck.ownerId) return { ok: true, deck };
-    return { ok: true, deck: await this.decks.transferOwnership(deck.id, deck.ownerId, toUserId) };
+    const transferred = await this.decks.transferOwnership(deck.id, deck.ownerId, toUserId);
+    this.collaboration.announceAccessChange(deck.id, deck.ownerId);
+    return { ok: true, deck: transferred };
   }
 
   /** A new unguessable read-only link (replacing any previous one); only its hash is stored. */
@@ -182,11 +195,8 @@ export class DeckService {
   /** Restores a version as a new revision: the current state is snapshotted first, nothing is lost. */
   async restoreVersion(viewer: Viewer, deck: Deck, versionId: string): Promise<DeckResult> {
     const version = await this.version(deck, versionId);
-    const before = await this.document(deck);
-    const restored = await this.decks.transaction(async (tx) => {
-      await this.decks.createVersion({ deckId: deck.id, name: null, kind: 'AUTO_BEFORE_RESTORE', revision: deck.revision, snapshot: before as Prisma.InputJsonValue, authorId: viewer.userId }, tx);
-      return this.decks.replaceDocument(tx, deck.id, splitDocument(version.snapshot as unknown as DocumentLike));
-    });
+    const restored = await this.collaboration.replaceDocument(viewer, deck.id, splitDocument(version.snapshot as unknown as DocumentLike), { snapshotKind: 'AUTO_BEFORE_RESTORE' });
+    if (!restored) throw notFound('Deck', deck.id);
     return { ok: true, deck: restored };
   }
 
@@ -202,12 +212,20 @@ export class DeckService {
     return this.decks.setTemplate(deck.id, visibility);
   }
 
-  /** Every edit first keeps an automatic snapshot when the last one is older than the interval. */
-  private async update(viewer: Viewer, deck: Deck, data: Prisma.DeckUpdateManyMutationInput, expectedRevision?: number | null): Promise<DeckResult> {
-    if (expectedRevision !== undefined && expectedRevision !== null && expectedRevision !== deck.revision) return staleRevision(deck);
+  /**
+   * Deck fields change through the same operation path as every edit (logged, streamed, undoable);
+   * with `expectedRevision`, a field someone changed after it is a STALE_REVISION. Every edit
+   * first keeps an automatic snapshot when the last one is older than the interval.
+   */
+  private async update(viewer: Viewer, deck: Deck, props: Record<string, unknown>, expectedRevision?: number | null): Promise<DeckResult> {
+    if (Object.keys(props).length === 0) return { ok: true, deck };
     await this.snapshotIfDue(viewer, deck);
-    const updated = await this.decks.updateFields(deck.id, data, expectedRevision ?? undefined);
-    return updated ? { ok: true, deck: updated } : staleRevision(deck);
+    const operations: DeckOperation[] = [{ type: 'UPDATE_DECK', props }];
+    const outcome = await this.collaboration.applyBatch(viewer, deck, { operations, baseRevision: expectedRevision ?? deck.revision });
+    if (outcome.status === 'CONFLICT') return staleRevision({ ...deck, revision: outcome.revision });
+    if (outcome.status === 'REJECTED') return userError(outcome.error.code, outcome.error.message, outcome.error.field?.replace(/^operations\.0\.props\./, '') ?? undefined);
+    const updated = await this.decks.findByIds([deck.id]);
+    return { ok: true, deck: updated[0]! };
   }
 }
 

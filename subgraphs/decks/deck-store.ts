@@ -81,18 +81,6 @@ export class DeckStore {
     });
   }
 
-  /**
-   * Updates deck fields and bumps the revision, only if the deck is live and (when given) still at
-   * `expectedRevision`. Returns null when that condition fails.
-   */
-  async updateFields(id: string, data: Prisma.DeckUpdateManyMutationInput, expectedRevision?: number): Promise<Deck | null> {
-    const updated = await this.prisma.deck.updateMany({
-      where: { id, deletedAt: null, ...(expectedRevision !== undefined && { revision: expectedRevision }) },
-      data: { ...data, revision: { increment: 1 } },
-    });
-    return updated.count === 1 ? this.prisma.deck.findUnique({ where: { id } }) : null;
-  }
-
   setDeleted(id: string, deletedAt: Date | null): Promise<Deck> {
     return this.prisma.deck.update({ where: { id }, data: { deletedAt } });
   }
@@ -106,7 +94,8 @@ export class DeckStore {
       await tx.deckCollaborator.deleteMany({ where: { deckId: id, userId: to } });
       // The previous owner stays on as an editor rather than losing their own work.
       await tx.deckCollaborator.upsert({ where: { deckId_userId: { deckId: id, userId: from } }, create: { deckId: id, userId: from, role: 'EDITOR' }, update: { role: 'EDITOR' } });
-      return tx.deck.update({ where: { id }, data: { ownerId: to, revision: { increment: 1 } } });
+      // Ownership is not document content: no new revision, nothing in the operation log.
+      return tx.deck.update({ where: { id }, data: { ownerId: to } });
     });
   }
 

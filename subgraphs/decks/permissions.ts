@@ -33,5 +33,14 @@ export const decksPermissions: RootPermissions = {
     replyToDeckComment: isAuthenticated,
     resolveDeckComment: isAuthenticated,
     deleteDeckComment: isAuthenticated,
+    applyDeckOperations: isAuthenticated,
+    undoDeckEdit: isAuthenticated,
+    redoDeckEdit: isAuthenticated,
+    updateDeckPresence: isAuthenticated,
+    leaveDeck: isAuthenticated,
+    acquireDeckLock: isAuthenticated,
+    releaseDeckLock: isAuthenticated,
   },
+  // Membership is checked once in `subscribe` (CollaborationService), not per event.
+  Subscription: { deckEvents: allow, deckPresence: allow },
 };

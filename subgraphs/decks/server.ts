@@ -1,27 +1,49 @@
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { withPermissions } from '../../lib/graphql/permissions.js';
 import { createLogger } from '../../lib/logger.js';
+import { closePubSub, createPubSub } from '../../lib/pubsub.js';
+import { createRedis } from '../../lib/redis.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
+import { CollaborationService, DEFAULT_LOG_RETENTION } from './collaboration-service.js';
 import { CommentService } from './comment-service.js';
 import { CommentStore } from './comment-store.js';
+import { DeckEvents } from './deck-events.js';
 import { createDeckLoaders } from './deck-loaders.js';
+import { DeckLocks } from './deck-locks.js';
+import { DeckPresence } from './deck-presence.js';
 import { DeckService } from './deck-service.js';
 import { DeckStore } from './deck-store.js';
+import { OperationLogStore } from './operation-log-store.js';
 import { decksPermissions } from './permissions.js';
 import { buildDecksSchema } from './schema/index.js';
 
-export function createDecksServer(deps: { prisma?: PrismaClient } = {}) {
+/** `logRetention`: revisions of operation log kept per deck before compaction (tests lower it). */
+export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: number } = {}) {
   const prisma = deps.prisma ?? createPrisma();
+  const log = createLogger('decks');
+  const pubsub = createPubSub('decks');
+  const redis = createRedis('decks');
   const deckStore = new DeckStore(prisma);
-  const decks = new DeckService(deckStore);
+  const operationLog = new OperationLogStore(prisma);
+  const collaboration = new CollaborationService(
+    deckStore,
+    operationLog,
+    new DeckEvents(operationLog, pubsub, log),
+    new DeckPresence(redis, pubsub, new DeckLocks(redis)),
+    log,
+    { logRetention: deps.logRetention ?? DEFAULT_LOG_RETENTION },
+  );
+  const decks = new DeckService(deckStore, collaboration);
   const commentStore = new CommentStore(prisma);
   const comments = new CommentService(commentStore);
   return createSubgraphServer({
     name: 'decks',
     schema: withPermissions(buildDecksSchema(), decksPermissions),
-    log: createLogger('decks'),
-    context: (base) => ({ ...base, deckStore, decks, comments, loaders: createDeckLoaders(deckStore, commentStore, base.viewer) }),
+    log,
+    context: (base) => ({ ...base, deckStore, decks, collaboration, comments, loaders: createDeckLoaders(deckStore, commentStore, base.viewer) }),
     onClose: async () => {
+      await closePubSub(pubsub);
+      redis.disconnect();
       if (!deps.prisma) await prisma.$disconnect();
     },
   });

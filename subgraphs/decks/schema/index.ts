@@ -4,6 +4,8 @@ import './deck-list.js';
 import './deck-sharing.js';
 import './deck-version.js';
 import './deck-comment.js';
+import './deck-presence.js';
+import './deck-collaboration.js';
 import './user.js';
 
 export function buildDecksSchema() {

@@ -1,0 +1,273 @@
+// Live co-editing: operation batches (with conflicts as data), the deck's log and event stream,
+// per-person undo/redo, presence and locks. The one path every change to a deck's content takes
+// (people through GraphQL or REST, the AI through its worker), so every change is in the log.
+import { randomUUID } from 'node:crypto';
+import type { Viewer } from '../../lib/auth/tokens.js';
+import type { Prisma } from '../../lib/db.js';
+import { badInput, forbidden, isUuid } from '../../lib/errors.js';
+import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
+import type { Logger } from '../../lib/logger.js';
+import { MAX_ID_CHARS } from '../../lib/pptist/document.js';
+import type { DeckSource } from './deck-service.js';
+import { DEFAULT_LOCK_SECONDS, type DeckLock, type LockTarget, MAX_LOCK_SECONDS } from './deck-locks.js';
+import { applyOperations, type DeckOperation, DeckOperationListSchema, type OperationConflict, targetedSlideIds } from './deck-operations.js';
+import { assembleDocument } from './deck-parts.js';
+import { type DeckEventMessage, type DeckEvents, eventFromBatch } from './deck-events.js';
+import type { DeckPresence, Participant } from './deck-presence.js';
+import type { Deck, DeckStore, DocumentParts } from './deck-store.js';
+import type { BatchKind, DeckOperationBatch, LockedDeck, OperationLogStore } from './operation-log-store.js';
+import { can, roleOn } from './deck-access.js';
+
+/** How many revisions of log a deck keeps; older ones are folded into a snapshot. */
+export const DEFAULT_LOG_RETENTION = 1000;
+
+export type BatchOutcome =
+  | { status: 'APPLIED'; revision: number; event: DeckEventMessage; conflicts: [] }
+  | { status: 'CONFLICT'; revision: number; conflicts: OperationConflict[] }
+  | { status: 'REJECTED'; revision: number; conflicts: []; error: UserErrorShape; lock?: DeckLock };
+
+export interface BatchInput {
+  operations: unknown;
+  baseRevision: number;
+  /** The client's id for this batch: sending it again (a retry) applies it once. */
+  batchId?: string | null;
+  clientId?: string | null;
+}
+
+/** What a transaction decided to apply (or an outcome that needs no change). */
+type Plan =
+  | { operations: DeckOperation[]; baseRevision: number; kind: BatchKind; reverts?: DeckOperationBatch }
+  | { outcome: BatchOutcome };
+
+const rejected = (revision: number, code: string, message: string, field?: string, lock?: DeckLock): BatchOutcome => ({ status: 'REJECTED', revision, conflicts: [], error: { code, message, field }, ...(lock && { lock }) });
+
+export class CollaborationService {
+  constructor(
+    private readonly decks: DeckStore,
+    private readonly log: OperationLogStore,
+    private readonly events: DeckEvents,
+    readonly presence: DeckPresence,
+    private readonly logger: Logger,
+    private readonly options: { logRetention: number } = { logRetention: DEFAULT_LOG_RETENTION },
+  ) {}
+
+  // ---------------------------------------------------------------- batches
+
+  /** Applies a batch atomically: every operation, or none and the conflicts (or the lock) why. */
+  async applyBatch(viewer: Viewer, deck: Deck, input: BatchInput): Promise<BatchOutcome> {
+    const parsed = DeckOperationListSchema.safeParse(input.operations);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return rejected(deck.revision, 'BAD_USER_INPUT', issue.message, ['operations', ...issue.path].join('.'));
+    }
+    const clientProblem = checkClientIds(input);
+    if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
+    return this.commit(viewer, deck.id, input, async (locked) => {
+      if (input.baseRevision < 0 || input.baseRevision > locked.revision) {
+        return { outcome: rejected(locked.revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${locked.revision})`, 'baseRevision') };
+      }
+      return { operations: parsed.data, baseRevision: input.baseRevision, kind: 'EDIT' };
+    });
+  }
+
+  /** Reverts the person's own last batch, even after others edited elsewhere. */
+  undo(viewer: Viewer, deck: Deck, input: { batchId?: string | null; clientId?: string | null } = {}): Promise<BatchOutcome> {
+    return this.revert(viewer, deck, input, 'UNDO');
+  }
+
+  /** Restores what the person's last undo reverted, unless they edited since. */
+  redo(viewer: Viewer, deck: Deck, input: { batchId?: string | null; clientId?: string | null } = {}): Promise<BatchOutcome> {
+    return this.revert(viewer, deck, input, 'REDO');
+  }
+
+  private async revert(viewer: Viewer, deck: Deck, input: { batchId?: string | null; clientId?: string | null }, kind: 'UNDO' | 'REDO'): Promise<BatchOutcome> {
+    const clientProblem = checkClientIds(input);
+    if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
+    return this.commit(viewer, deck.id, input, async (locked, tx) => {
+      const row = kind === 'UNDO' ? await this.log.lastUndoable(tx, deck.id, viewer.userId) : await this.log.lastRedoable(tx, deck.id, viewer.userId);
+      if (!row) return { outcome: rejected(locked.revision, kind === 'UNDO' ? 'NOTHING_TO_UNDO' : 'NOTHING_TO_REDO', `You have nothing to ${kind.toLowerCase()} in this deck`) };
+      // The inverse was computed against the state the batch applied to; based on that revision,
+      // it conflicts exactly where someone changed the same properties afterwards.
+      return { operations: row.inverse as DeckOperation[], baseRevision: row.revision, kind, reverts: row };
+    });
+  }
+
+  /**
+   * The one write path: lock the deck row, let `plan` decide, refuse locked targets, apply with
+   * conflict checks, write slides + deck + log row, then publish. A batch id seen before returns the
+   * earlier result instead of applying twice.
+   */
+  private async commit(viewer: Viewer, deckId: string, input: { batchId?: string | null; clientId?: string | null }, plan: (locked: LockedDeck, tx: Prisma.TransactionClient) => Promise<Plan>): Promise<BatchOutcome> {
+    const batchId = input.batchId ?? randomUUID();
+    let committed: { compactionDue: boolean } | null = null;
+    const outcome = await this.log.transaction(async (tx): Promise<BatchOutcome> => {
+      const locked = await this.log.lockDeck(tx, deckId);
+      if (!locked || locked.deleted) return rejected(locked?.revision ?? 0, 'NOT_FOUND', `Deck ${deckId} not found`);
+      const earlier = input.batchId ? await this.log.findBatch(tx, deckId, batchId) : null;
+      if (earlier) return { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] };
+      const decided = await plan(locked, tx);
+      if ('outcome' in decided) return decided.outcome;
+      const lock = await this.presence.locks.blocking(deckId, viewer.userId, decided.operations);
+      if (lock) {
+        const what = lock.elementId ? `Element ${lock.elementId} on slide ${lock.slideId}` : `Slide ${lock.slideId}`;
+        return rejected(locked.revision, 'LOCKED', `${what} is locked by user ${lock.holderId} until ${new Date(lock.expiresAt).toISOString()}`, undefined, lock);
+      }
+      const revision = locked.revision + 1;
+      const state = await this.log.stateOf(tx, locked, targetedSlideIds(decided.operations));
+      const result = applyOperations(state, decided.operations, { revision, baseRevision: decided.baseRevision, mode: 'server' });
+      if (result.conflicts.length > 0) return { status: 'CONFLICT', revision: locked.revision, conflicts: result.conflicts };
+      if (result.invalid) return rejected(locked.revision, 'BAD_USER_INPUT', result.invalid.message, result.invalid.path);
+      const row = await this.log.commit(tx, state, result.changes, {
+        deckId,
+        revision,
+        kind: decided.kind,
+        actorId: viewer.userId,
+        clientId: input.clientId ?? null,
+        batchId,
+        operations: result.applied as Prisma.InputJsonValue,
+        inverse: result.inverse as Prisma.InputJsonValue,
+        revertsRevision: decided.reverts ? (decided.reverts.revertsRevision ?? decided.reverts.revision) : null,
+      });
+      if (decided.reverts) await this.log.markReverted(tx, deckId, decided.reverts.revision, revision);
+      committed = { compactionDue: revision - locked.logFloor >= 2 * this.options.logRetention };
+      return { status: 'APPLIED', revision, event: eventFromBatch(row), conflicts: [] };
+    });
+    if (committed && outcome.status === 'APPLIED') {
+      this.events.publish(outcome.event);
+      if ((committed as { compactionDue: boolean }).compactionDue) void this.compactIfDue(deckId).catch((err: unknown) => this.logger.error({ err, deckId }, 'log compaction failed'));
+    }
+    return outcome;
+  }
+
+  /**
+   * Replaces the whole document (import, version restore) as one REPLACE revision: subscribers are
+   * told to reload. `snapshot` keeps the document as it was first.
+   */
+  async replaceDocument(viewer: Viewer, deckId: string, parts: DocumentParts, options: { expectedRevision?: number | null; snapshotKind: string }): Promise<Deck | null> {
+    const result = await this.log.transaction(async (tx) => {
+      const locked = await this.log.lockDeck(tx, deckId);
+      if (!locked || locked.deleted) return null;
+      if (options.expectedRevision !== undefined && options.expectedRevision !== null && options.expectedRevision !== locked.revision) return null;
+      const before = assembleDocument(await tx.deck.findUniqueOrThrow({ where: { id: deckId } }), await this.decks.slidesOf([deckId], tx));
+      await this.decks.createVersion({ deckId, name: null, kind: options.snapshotKind, revision: locked.revision, snapshot: before as Prisma.InputJsonValue, authorId: viewer.userId }, tx);
+      const deck = await this.decks.replaceDocument(tx, deckId, parts);
+      const row = await tx.deckOperationBatch.create({
+        data: { deckId, revision: deck.revision, kind: 'REPLACE', actorId: viewer.userId, batchId: randomUUID(), operations: [], inverse: [] },
+      });
+      return { deck, event: eventFromBatch(row) };
+    });
+    if (result) this.events.publish(result.event);
+    return result?.deck ?? null;
+  }
+
+  /** Folds log rows older than the retention into a snapshot; clients that far behind reload. */
+  async compactIfDue(deckId: string): Promise<number> {
+    return this.log.transaction(async (tx) => {
+      const locked = await this.log.lockDeck(tx, deckId);
+      if (!locked || locked.revision - locked.logFloor < 2 * this.options.logRetention) return 0;
+      const floor = locked.revision - this.options.logRetention;
+      const document = assembleDocument(await tx.deck.findUniqueOrThrow({ where: { id: deckId } }), await this.decks.slidesOf([deckId], tx));
+      await this.decks.createVersion({ deckId, name: null, kind: 'AUTO_COMPACTION', revision: locked.revision, snapshot: document as Prisma.InputJsonValue, authorId: null }, tx);
+      return this.log.compact(tx, deckId, floor);
+    });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * The deck's events after `afterRevision`. Only members subscribe (a public template's readers
+   * do not); a member whose access is revoked gets ACCESS_REVOKED and the stream ends.
+   */
+  async subscribe(viewer: Viewer | null, deck: Deck, afterRevision: number, fresh: DeckSource): Promise<AsyncGenerator<DeckEventMessage>> {
+    if (!viewer) throw forbidden();
+    await this.requireMember(viewer, deck, fresh);
+    if (!Number.isInteger(afterRevision) || afterRevision < 0) throw badInput('afterRevision must be a whole number ≥ 0', 'afterRevision');
+    if (afterRevision > deck.revision) throw badInput(`afterRevision is ahead of the deck (revision ${deck.revision})`, 'afterRevision');
+    if (afterRevision < deck.logFloor) return reloadOnly(deck, 'Your copy is too far behind the log; reload the document');
+    return this.events.stream(deck.id, afterRevision, async (event) => {
+      if (event.userId !== viewer.userId) return null;
+      const current = await fresh.deck(deck.id);
+      const stillMember = current && !current.deletedAt && isMember(viewer, current, await fresh.membership(deck.id));
+      return stillMember ? null : { ...event, type: 'ACCESS_REVOKED', revision: null };
+    });
+  }
+
+  /** Presence and edits are for the deck's members, not for every reader of a public template. */
+  async requireMember(viewer: Viewer, deck: Deck, fresh: DeckSource): Promise<void> {
+    if (!isMember(viewer, deck, await fresh.membership(deck.id))) throw forbidden('Only members of this deck can follow it live');
+  }
+
+  /** Tells open streams that someone's access changed (they re-check) or the deck is gone. */
+  announceAccessChange(deckId: string, userId: string): void {
+    this.events.publish({ deckId, type: 'ACCESS_CHANGED', revision: null, userId, createdAt: new Date().toISOString() });
+  }
+
+  announceDeleted(deckId: string): void {
+    this.events.publish({ deckId, type: 'DECK_DELETED', revision: null, createdAt: new Date().toISOString() });
+  }
+
+  // ---------------------------------------------------------------- presence and locks
+
+  async heartbeat(viewer: Viewer, deck: Deck, input: { clientId: string; slideId?: string | null; selectedElementIds?: readonly string[] | null }): Promise<Participant> {
+    checkSessionId(input.clientId);
+    const selected = [...new Set(input.selectedElementIds ?? [])];
+    if (selected.length > 500 || selected.some((id) => id.length > MAX_ID_CHARS)) throw badInput('selectedElementIds: at most 500 element ids', 'selectedElementIds');
+    return this.presence.heartbeat(deck.id, { userId: viewer.userId, clientId: input.clientId, agent: viewer.service ?? null, slideId: input.slideId ?? null, selectedElementIds: selected });
+  }
+
+  presenceStream(viewer: Viewer, deck: Deck, clientId: string | null) {
+    if (clientId) checkSessionId(clientId);
+    return this.presence.stream(deck.id, clientId ? { userId: viewer.userId, clientId } : null);
+  }
+
+  leave(viewer: Viewer, deck: Deck, clientId: string): Promise<boolean> {
+    checkSessionId(clientId);
+    return this.presence.leave(deck.id, viewer.userId, clientId);
+  }
+
+  async acquireLock(viewer: Viewer, deck: Deck, input: LockTarget & { clientId?: string | null; ttlSeconds?: number | null }): Promise<{ ok: true; lock: DeckLock } | { ok: false; error: UserErrorShape; lock: DeckLock }> {
+    if (input.clientId) checkSessionId(input.clientId);
+    const ttl = input.ttlSeconds ?? DEFAULT_LOCK_SECONDS;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_LOCK_SECONDS) throw badInput(`ttlSeconds must be 1 to ${MAX_LOCK_SECONDS}`, 'ttlSeconds');
+    const now = Date.now();
+    const result = await this.presence.acquireLock({
+      deckId: deck.id,
+      slideId: input.slideId,
+      elementId: input.elementId ?? null,
+      holderId: viewer.userId,
+      clientId: input.clientId ?? null,
+      agent: viewer.service ?? null,
+      acquiredAt: now,
+      expiresAt: now + ttl * 1000,
+    });
+    if (result.ok) return result;
+    const held = result.heldBy;
+    return { ok: false, lock: held, error: { code: 'LOCKED', message: `Already locked by user ${held.holderId} until ${new Date(held.expiresAt).toISOString()}`, field: held.elementId ? 'elementId' : 'slideId' } };
+  }
+
+  releaseLock(viewer: Viewer, deck: Deck, target: LockTarget): Promise<boolean> {
+    return this.presence.releaseLock(deck.id, target, viewer.userId);
+  }
+}
+
+function isMember(viewer: Viewer, deck: Deck, membership: Parameters<typeof roleOn>[2]): boolean {
+  // roleOn also grants VIEWER to anyone on a public template; following edits needs a real role.
+  return can(roleOn(viewer, deck, membership), 'read') && (deck.ownerId === viewer.userId || viewer.role === 'ADMIN' || Boolean(membership));
+}
+
+async function* reloadOnly(deck: Deck, reason: string): AsyncGenerator<DeckEventMessage> {
+  yield { deckId: deck.id, type: 'RELOAD_REQUIRED', revision: deck.revision, reason, createdAt: new Date().toISOString() };
+}
+
+const SESSION_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const SESSION_ID_RULE = 'clientId must be 1 to 64 letters, digits or _.:-';
+
+function checkSessionId(clientId: string): void {
+  if (!SESSION_ID.test(clientId)) throw badInput(SESSION_ID_RULE, 'clientId');
+}
+
+function checkClientIds(input: { batchId?: string | null; clientId?: string | null }): { message: string; field: string } | null {
+  if (input.batchId && !isUuid(input.batchId)) return { message: 'batchId must be a uuid', field: 'batchId' };
+  if (input.clientId && !SESSION_ID.test(input.clientId)) return { message: SESSION_ID_RULE, field: 'clientId' };
+  return null;
+}
