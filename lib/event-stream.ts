@@ -7,6 +7,7 @@
 // reordered something (a publisher's message overtaken by a later one, a Redis reconnect): the
 // missing events are read from the log before it is delivered. A loss signal (the subscriber's
 // connection came back) triggers the same catch-up even when no later event arrives.
+import { waiter } from './stoppable.js';
 
 export interface ReplayThenLiveOptions<E> {
   /** Subscribe to live events; resolves once the subscription is active, returns an unsubscribe. */
@@ -22,19 +23,22 @@ export interface ReplayThenLiveOptions<E> {
   isTerminal?(event: E): boolean;
   /** Registers a callback for "live events may have been lost"; returns an unregister. */
   onPossibleLoss?(notify: () => void): () => void;
+  /** Ends the stream (unsubscribing) even while it waits for an event; see lib/stoppable.ts. */
+  signal?: AbortSignal;
 }
 
 export async function* replayThenLive<E>(options: ReplayThenLiveOptions<E>): AsyncGenerator<E, void, undefined> {
   const buffered: E[] = [];
   let lossSuspected = false;
-  let wake: (() => void) | undefined;
+  const signal = options.signal ?? new AbortController().signal;
+  const { wait, wake } = waiter(signal);
   const unsubscribe = await options.subscribe((event) => {
     buffered.push(event);
-    wake?.();
+    wake();
   });
   const stopWatchingLoss = options.onPossibleLoss?.(() => {
     lossSuspected = true;
-    wake?.();
+    wake();
   });
   let last = options.after;
   // Yields the logged events after `last`; false once a terminal one was delivered.
@@ -50,7 +54,7 @@ export async function* replayThenLive<E>(options: ReplayThenLiveOptions<E>): Asy
   }
   try {
     if (!(yield* catchUp())) return;
-    for (;;) {
+    while (!signal.aborted) {
       if (lossSuspected) {
         lossSuspected = false;
         if (!(yield* catchUp())) return;
@@ -68,10 +72,7 @@ export async function* replayThenLive<E>(options: ReplayThenLiveOptions<E>): Asy
         if (options.isTerminal?.(event)) return;
       }
       if (lossSuspected) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = undefined;
+      await wait();
     }
   } finally {
     stopWatchingLoss?.();

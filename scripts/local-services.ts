@@ -76,10 +76,10 @@ export async function startTestPostgres(database = 'pptist_test'): Promise<Local
 }
 
 /** redis-server on a free port, no persistence; stopped by PID. */
-export async function startRedis(options: { dir?: string; persist?: boolean } = {}): Promise<LocalService> {
+export async function startRedis(options: { dir?: string; persist?: boolean; port?: number } = {}): Promise<LocalService> {
   const bin = findRedisServer();
   if (!bin) throw new Error('redis-server not found: apt-get install -y redis-server (or set REDIS_URL)');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'pptist-redis-'));
   mkdirSync(dir, { recursive: true });
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', options.persist ? 'yes' : 'no', '--maxmemory-policy', 'noeviction'];

@@ -17,6 +17,8 @@ type SubgraphKey = 'users' | 'decks' | 'ai' | 'media';
 
 export interface Stack {
   routerUrl: string;
+  /** With `decksReplicas: 2`: a second router whose decks subgraph is a second replica. */
+  replicaRouterUrl?: string;
   subgraphUrls: Record<SubgraphKey, string>;
   /** Database queries the decks subgraph has sent (only with `countDeckQueries`). */
   deckQueries: { count: number };
@@ -25,14 +27,23 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** `legacyAnonymousAccess` switches the REST contract's compatibility exception on for this stack. */
-export async function startStack(options: { legacyAnonymousAccess?: boolean; countDeckQueries?: boolean; routerRequestsPerMinute?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  /** Switches the REST contract's compatibility exception on for this stack. */
+  legacyAnonymousAccess?: boolean;
+  countDeckQueries?: boolean;
+  routerRequestsPerMinute?: number;
+  /** Two decks replicas, each behind its own router, sharing Postgres and Redis with the rest. */
+  decksReplicas?: 1 | 2;
+  decks?: Omit<Parameters<typeof createDecksServer>[0] & object, 'prisma'>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const legacy = options.legacyAnonymousAccess ?? false;
   const deckQueries = { count: 0 };
   const decksPrisma = options.countDeckQueries ? createPrisma({ onQuery: () => void deckQueries.count++ }) : undefined;
   const [users, decks, ai, media] = await Promise.all([
     createUsersServer({ legacyAnonymousAccess: legacy }).listen(0),
-    createDecksServer({ prisma: decksPrisma }).listen(0),
+    createDecksServer({ prisma: decksPrisma, ...options.decks }).listen(0),
     createAiServer().listen(0),
     createMediaServer().listen(0),
   ]);
@@ -47,9 +58,18 @@ export async function startStack(options: { legacyAnonymousAccess?: boolean; cou
     ...(options.routerRequestsPerMinute && { ROUTER_REQUESTS_PER_MINUTE: String(options.routerRequestsPerMinute) }),
   });
   const router = await createRouterServer({ config }).listen(0);
-  const running = new Map<SubgraphKey, RunningServer>([['users', users], ['decks', decks], ['ai', ai], ['media', media]]);
+  const running = new Map<SubgraphKey | 'decks-replica' | 'replica-router', RunningServer>([['users', users], ['decks', decks], ['ai', ai], ['media', media]]);
+  let replicaRouterUrl: string | undefined;
+  if (options.decksReplicas === 2) {
+    const replica = await createDecksServer({ ...options.decks }).listen(0);
+    const replicaRouter = await createRouterServer({ config: { ...config, subgraphUrls: { ...config.subgraphUrls, decks: replica.url } } }).listen(0);
+    running.set('decks-replica', replica);
+    running.set('replica-router', replicaRouter);
+    replicaRouterUrl = replicaRouter.url;
+  }
   return {
     routerUrl: router.url,
+    replicaRouterUrl,
     subgraphUrls: { users: users.url, decks: decks.url, ai: ai.url, media: media.url },
     deckQueries,
     async stopSubgraph(name) {
@@ -57,6 +77,8 @@ export async function startStack(options: { legacyAnonymousAccess?: boolean; cou
       running.delete(name);
     },
     async close() {
+      await running.get('replica-router')?.close();
+      running.delete('replica-router');
       await router.close();
       await worker.close();
       await Promise.all([...running.values()].map((s) => s.close()));

@@ -75,6 +75,14 @@ function sseEvent(event: DeckEvent): string {
   return `${event.revision !== null && event.type === 'OPERATIONS' ? `id: ${event.revision}\n` : ''}event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+const OPERATION_KEYS: Record<string, string> = { slide_id: 'slideId', element_id: 'elementId', after_slide_id: 'afterSlideId', element_ids: 'elementIds', group_id: 'groupId', base_revision: 'baseRevision' };
+
+/** REST clients may name operation fields in snake_case (the facade's convention) or camelCase. */
+function camelOperation(op: unknown): unknown {
+  if (!op || typeof op !== 'object' || Array.isArray(op)) return op;
+  return Object.fromEntries(Object.entries(op).map(([key, value]) => [OPERATION_KEYS[key] ?? key, value]));
+}
+
 function revisionParam(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const text = String(value);
@@ -95,7 +103,7 @@ export function mountCollaborationRoutes(router: express.Router, gateway: Gatewa
       const baseRevision = revisionParam(body.base_revision ?? body.baseRevision, 'base_revision');
       if (baseRevision === undefined) throw new RestError(400, 'INVALID_REQUEST', 'base_revision is required', { field: 'base_revision' });
       if (!Array.isArray(body.operations)) throw new RestError(400, 'INVALID_REQUEST', 'operations must be a list', { field: 'operations' });
-      const input = { deckId: req.params.id, baseRevision, operations: body.operations, batchId: body.batch_id ?? null, clientId: body.client_id ?? null };
+      const input = { deckId: req.params.id, baseRevision, operations: body.operations.map(camelOperation), batchId: body.batch_id ?? null, clientId: body.client_id ?? null };
       const { result } = await run<{ result: BatchResult }>('ApplyDeckOperations', { input }, caller);
       return batchResponse(result);
     }),

@@ -31,6 +31,9 @@ export async function runOperation<T>(gateway: Gateway, name: OperationName, var
   const response = await gateway.fetch(request(name, variables, caller, 'application/graphql-response+json'));
   const body = (await response.json()) as GraphQLResponse<T>;
   const first = body.errors?.[0];
+  // Variables that do not fit the schema (a wrong enum value, an unknown field) are the REST
+  // caller's mistake: the gateway answers 400 without a code.
+  if (first && response.status === 400 && !first.extensions?.code) throw new RestError(400, 'INVALID_REQUEST', first.message);
   if (first) throw restErrorFromGraphQL(first);
   if (!body.data) throw new RestError(500, 'INTERNAL_ERROR', 'Internal server error');
   return body.data;

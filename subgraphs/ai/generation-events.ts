@@ -2,6 +2,7 @@
 // Redis. Subscribers replay the log from their cursor and continue with live events.
 import type { Prisma } from '../../lib/db.js';
 import { replayThenLive } from '../../lib/event-stream.js';
+import { stoppable } from '../../lib/stoppable.js';
 import { type PubSub, topics } from '../../lib/pubsub.js';
 import type { GenerationEvent as EventRow, GenerationStore } from './generation-store.js';
 
@@ -44,8 +45,9 @@ export class GenerationEvents {
     return message;
   }
 
-  stream(jobId: string, afterSeq: number): AsyncGenerator<GenerationEventMessage> {
-    return replayThenLive<GenerationEventMessage>({
+  stream(jobId: string, afterSeq: number): AsyncIterableIterator<GenerationEventMessage> {
+    return stoppable((signal) => replayThenLive<GenerationEventMessage>({
+      signal,
       subscribe: async (onEvent) => {
         const id = await this.pubsub.subscribe(topics.generationEvents(jobId), onEvent);
         return () => this.pubsub.unsubscribe(id);
@@ -54,6 +56,6 @@ export class GenerationEvents {
       position: (event) => event.seq,
       after: afterSeq,
       isTerminal: (event) => TERMINAL.has(event.type),
-    });
+    }));
   }
 }

@@ -178,7 +178,7 @@ export class CollaborationService {
    * The deck's events after `afterRevision`. Only members subscribe (a public template's readers
    * do not); a member whose access is revoked gets ACCESS_REVOKED and the stream ends.
    */
-  async subscribe(viewer: Viewer | null, deck: Deck, afterRevision: number, fresh: DeckSource): Promise<AsyncGenerator<DeckEventMessage>> {
+  async subscribe(viewer: Viewer | null, deck: Deck, afterRevision: number, fresh: DeckSource): Promise<AsyncIterableIterator<DeckEventMessage>> {
     if (!viewer) throw forbidden();
     await this.requireMember(viewer, deck, fresh);
     if (!Number.isInteger(afterRevision) || afterRevision < 0) throw badInput('afterRevision must be a whole number ≥ 0', 'afterRevision');

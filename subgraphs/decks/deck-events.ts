@@ -3,6 +3,7 @@
 // catching up from the log whenever the bus may have dropped something. Access changes and
 // deletion travel on the same topic as control events (not logged).
 import { replayThenLive } from '../../lib/event-stream.js';
+import { stoppable } from '../../lib/stoppable.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PubSub } from '../../lib/pubsub.js';
 import { topics } from '../../lib/pubsub.js';
@@ -74,8 +75,13 @@ export class DeckEvents {
    * Replays logged batches after `afterRevision`, then live ones. `onControl` sees control events
    * (access changes) and may turn one into a final event for this subscriber or drop it (null).
    */
-  async *stream(deckId: string, afterRevision: number, onControl: (event: DeckEventMessage) => Promise<DeckEventMessage | null>): AsyncGenerator<DeckEventMessage> {
+  stream(deckId: string, afterRevision: number, onControl: (event: DeckEventMessage) => Promise<DeckEventMessage | null>): AsyncIterableIterator<DeckEventMessage> {
+    return stoppable((signal) => this.follow(deckId, afterRevision, onControl, signal));
+  }
+
+  private async *follow(deckId: string, afterRevision: number, onControl: (event: DeckEventMessage) => Promise<DeckEventMessage | null>, signal: AbortSignal): AsyncGenerator<DeckEventMessage> {
     const events = replayThenLive<DeckEventMessage>({
+      signal,
       subscribe: async (onEvent) => {
         const id = await this.pubsub.subscribe(topics.deckEvents(deckId), onEvent);
         return () => this.pubsub.unsubscribe(id);

@@ -7,7 +7,7 @@
 // on revision B that changes property P conflicts only if P changed after B to a different value
 // than the one it sets; two people changing different properties of one element both win.
 import { z } from 'zod';
-import { MAX_ID_CHARS, MAX_SLIDES, MAX_TITLE_CHARS, parseSlide } from '../../lib/pptist/document.js';
+import { MAX_ID_CHARS, MAX_SLIDES, MAX_TITLE_CHARS, parseSlide, PptistThemeSchema } from '../../lib/pptist/document.js';
 import { keyBetween } from '../../lib/order-key.js';
 
 export const OPERATION_TYPES = [
@@ -474,7 +474,10 @@ function setProps(target: JsonObject, props: JsonObject): JsonObject {
 
 function deckFieldProblem(name: string, value: Json): string | null {
   if (name === 'title') return typeof value === 'string' && value.trim().length >= 1 && value.length <= MAX_TITLE_CHARS ? null : `title must be 1 to ${MAX_TITLE_CHARS} characters`;
-  if (name === 'theme') return value !== null && typeof value === 'object' && !Array.isArray(value) ? null : 'theme must be an object';
+  if (name === 'theme') {
+    const parsed = PptistThemeSchema.safeParse(value);
+    return parsed.success ? null : `theme.${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
+  }
   return typeof value === 'number' && Number.isFinite(value) && value >= 100 && value <= 10_000 ? null : `${name} must be 100 to 10000`;
 }
 

@@ -5,11 +5,16 @@
 import type { PubSub } from '../../lib/pubsub.js';
 import { topics } from '../../lib/pubsub.js';
 import type { Redis } from '../../lib/redis.js';
+import { stoppable, waiter } from '../../lib/stoppable.js';
 import type { DeckLock, DeckLocks } from './deck-locks.js';
 
-export const PRESENCE_TTL_SECONDS = 30;
-/** How often an open presence subscription sweeps expired sessions and locks. */
-export const PRESENCE_SWEEP_MS = 5_000;
+export interface PresenceTiming {
+  /** A session that sends no heartbeat for this long has left. */
+  ttlSeconds: number;
+  /** How often an open presence subscription sweeps expired sessions and locks. */
+  sweepMs: number;
+}
+export const DEFAULT_PRESENCE_TIMING: PresenceTiming = { ttlSeconds: 30, sweepMs: 5_000 };
 
 // Distinguishable on white and dark themes; a person keeps theirs across sessions and decks.
 const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#469990', '#9a6324', '#800000', '#808000', '#000075'];
@@ -54,6 +59,7 @@ export class DeckPresence {
     private readonly redis: Redis,
     private readonly pubsub: PubSub,
     readonly locks: DeckLocks,
+    private readonly timing: PresenceTiming = DEFAULT_PRESENCE_TIMING,
   ) {}
 
   /** Join or heartbeat: renews the session's TTL and records where it is. */
@@ -67,7 +73,7 @@ export class DeckPresence {
       joinedAt: previous ? (JSON.parse(previous) as Participant).joinedAt : now,
       lastSeenAt: now,
     };
-    const ttlMs = PRESENCE_TTL_SECONDS * 1000;
+    const ttlMs = this.timing.ttlSeconds * 1000;
     await this.redis
       .multi()
       .hset(membersKey(deckId), member, JSON.stringify(participant))
@@ -118,7 +124,7 @@ export class DeckPresence {
     // The sequence number is taken after the change is written, so a higher number's snapshot
     // always includes every change announced with a lower one.
     const seq = await this.redis.incr(seqKey(deckId));
-    await this.redis.pexpire(seqKey(deckId), PRESENCE_TTL_SECONDS * 10_000);
+    await this.redis.pexpire(seqKey(deckId), this.timing.ttlSeconds * 10_000);
     const message: PresenceMessage = { deckId, seq, change, participant, lock, ...(await this.snapshot(deckId)) };
     await this.pubsub.publish(topics.deckPresence(deckId), message);
   }
@@ -128,30 +134,31 @@ export class DeckPresence {
    * sessions now and then (any replica may; each removal is announced once). When the stream ends
    * and `leaveAs` is given, that session leaves: closing the editor is leaving the deck.
    */
-  async *stream(deckId: string, leaveAs: { userId: string; clientId: string } | null): AsyncGenerator<PresenceMessage> {
+  stream(deckId: string, leaveAs: { userId: string; clientId: string } | null): AsyncIterableIterator<PresenceMessage> {
+    return stoppable((signal) => this.follow(deckId, leaveAs, signal));
+  }
+
+  private async *follow(deckId: string, leaveAs: { userId: string; clientId: string } | null, signal: AbortSignal): AsyncGenerator<PresenceMessage> {
     const queue: PresenceMessage[] = [];
-    let wake: (() => void) | undefined;
+    const { wait, wake } = waiter(signal);
     const subscription = await this.pubsub.subscribe(topics.deckPresence(deckId), (message: PresenceMessage) => {
       queue.push(message);
-      wake?.();
+      wake();
     });
-    const sweeper = setInterval(() => void this.sweep(deckId).catch(() => undefined), PRESENCE_SWEEP_MS);
+    const sweeper = setInterval(() => void this.sweep(deckId).catch(() => undefined), this.timing.sweepMs);
     try {
       await this.sweep(deckId);
       const seq = Number((await this.redis.get(seqKey(deckId))) ?? 0);
       let last = seq;
       yield { deckId, seq, change: 'SNAPSHOT', participant: null, lock: null, ...(await this.snapshot(deckId)) };
-      for (;;) {
+      while (!signal.aborted) {
         while (queue.length > 0) {
           const message = queue.shift()!;
           if (message.seq <= last) continue;
           last = message.seq;
           yield message;
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
+        await wait();
       }
     } finally {
       clearInterval(sweeper);

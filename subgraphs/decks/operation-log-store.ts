@@ -35,14 +35,20 @@ export class OperationLogStore {
     return this.prisma.$transaction(work, TRANSACTION_OPTIONS);
   }
 
-  /** Locks the deck row until the transaction ends and reads what a batch needs in one round trip. */
+  /**
+   * Locks the deck row until the transaction ends, then reads the slide order. Two statements on
+   * purpose: under READ COMMITTED a statement that waited for the lock still reads other tables as
+   * of its own start, so a slide order read in the locking statement could miss the slide the
+   * previous batch just inserted (and two inserts would get one order key).
+   */
   async lockDeck(tx: Tx, deckId: string): Promise<LockedDeck | null> {
-    const rows = await tx.$queryRaw<{ id: string; revision: number; log_floor: number; deleted: boolean; title: string; theme: unknown; width: number; height: number; field_clock: Record<string, number>; slide_order: [string, string][] | null }[]>`
-      SELECT d.id, d.revision, d.log_floor, d.deleted_at IS NOT NULL AS deleted, d.title, d.theme, d.width, d.height, d.field_clock,
-             (SELECT json_agg(json_build_array(s.id, s.order_key) ORDER BY s.order_key COLLATE "C") FROM decks.slides s WHERE s.deck_id = d.id) AS slide_order
-      FROM decks.decks d WHERE d.id = ${deckId}::uuid FOR UPDATE OF d`;
+    const rows = await tx.$queryRaw<{ id: string; revision: number; log_floor: number; deleted: boolean; title: string; theme: unknown; width: number; height: number; field_clock: Record<string, number> }[]>`
+      SELECT id, revision, log_floor, deleted_at IS NOT NULL AS deleted, title, theme, width, height, field_clock
+      FROM decks.decks WHERE id = ${deckId}::uuid FOR UPDATE`;
     const row = rows[0];
     if (!row) return null;
+    const order = await tx.$queryRaw<{ id: string; order_key: string }[]>`
+      SELECT id, order_key FROM decks.slides WHERE deck_id = ${deckId}::uuid ORDER BY order_key COLLATE "C"`;
     return {
       id: row.id,
       revision: row.revision,
@@ -53,7 +59,7 @@ export class OperationLogStore {
       width: row.width,
       height: row.height,
       fieldClock: row.field_clock ?? {},
-      slideOrder: row.slide_order ?? [],
+      slideOrder: order.map((slide) => [slide.id, slide.order_key]),
     };
   }
 

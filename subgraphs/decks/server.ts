@@ -10,15 +10,18 @@ import { CommentStore } from './comment-store.js';
 import { DeckEvents } from './deck-events.js';
 import { createDeckLoaders } from './deck-loaders.js';
 import { DeckLocks } from './deck-locks.js';
-import { DeckPresence } from './deck-presence.js';
+import { DEFAULT_PRESENCE_TIMING, DeckPresence, type PresenceTiming } from './deck-presence.js';
 import { DeckService } from './deck-service.js';
 import { DeckStore } from './deck-store.js';
 import { OperationLogStore } from './operation-log-store.js';
 import { decksPermissions } from './permissions.js';
 import { buildDecksSchema } from './schema/index.js';
 
-/** `logRetention`: revisions of operation log kept per deck before compaction (tests lower it). */
-export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: number } = {}) {
+/**
+ * `logRetention`: revisions of operation log kept per deck before compaction; `presence`: how fast
+ * silent sessions expire. Tests lower both to see compaction and expiry happen.
+ */
+export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: number; presence?: PresenceTiming } = {}) {
   const prisma = deps.prisma ?? createPrisma();
   const log = createLogger('decks');
   const pubsub = createPubSub('decks');
@@ -29,7 +32,7 @@ export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: 
     deckStore,
     operationLog,
     new DeckEvents(operationLog, pubsub, log),
-    new DeckPresence(redis, pubsub, new DeckLocks(redis)),
+    new DeckPresence(redis, pubsub, new DeckLocks(redis), deps.presence ?? DEFAULT_PRESENCE_TIMING),
     log,
     { logRetention: deps.logRetention ?? DEFAULT_LOG_RETENTION },
   );

@@ -1,0 +1,148 @@
+// A co-editing client as an editor would be one: it loads the deck, follows `deckEvents` over
+// graphql-ws from the loaded revision, and keeps its own copy by replaying each batch with the same
+// operation engine the server runs. Tests and bench/collab compare its copy with the server's.
+import type { Client } from 'graphql-ws';
+import { applyOperations, type DeckOperation, type DeckState, stateFromDocument } from '../subgraphs/decks/deck-operations.js';
+import { gql, wsClient } from './stack.js';
+
+export interface DeckEventPayload {
+  type: string;
+  revision: number | null;
+  kind: string | null;
+  clientId: string | null;
+  batchId: string | null;
+  operations: DeckOperation[] | null;
+  reason: string | null;
+  actor: { id: string } | null;
+}
+
+const EVENT_FIELDS = 'type revision kind clientId batchId operations reason actor { id }';
+const BATCH_FIELDS = `status applied revision conflicts { operationIndex code message slideId elementId property currentValue }
+  batch { revision batchId } error { code message field } lock { slideId elementId holder { id } expiresAt }`;
+
+export interface BatchResult {
+  status: 'APPLIED' | 'CONFLICT' | 'REJECTED';
+  applied: boolean;
+  revision: number;
+  conflicts: { operationIndex: number; code: string; message: string; slideId: string | null; elementId: string | null; property: string | null; currentValue: unknown }[];
+  batch: { revision: number; batchId: string } | null;
+  error: { code: string; message: string; field: string | null } | null;
+  lock: { slideId: string; elementId: string | null; holder: { id: string }; expiresAt: string } | null;
+}
+
+/** The deck as the server has it now, as operation state (for comparisons). */
+export async function serverState(routerUrl: string, token: string, deckId: string): Promise<{ revision: number; state: DeckState }> {
+  const result = await gql(`${routerUrl}/graphql`, 'query($id: ID!) { deck(id: $id) { revision title theme width height slides { id orderKey content } } }', { id: deckId }, token);
+  const deck = result.data?.deck;
+  if (!deck) throw new Error(`cannot load deck: ${JSON.stringify(result.errors)}`);
+  const slides = (deck.slides as { id: string; orderKey: string; content: Record<string, unknown> }[]).map(({ id, orderKey, content }) => {
+    const { id: _id, ...rest } = content;
+    return { id, orderKey, content: rest };
+  });
+  return { revision: deck.revision as number, state: stateFromDocument(deck, slides) };
+}
+
+/** Comparable form of a state: slides in order with keys and content, and the deck fields. */
+export function comparable(state: DeckState) {
+  return { fields: state.fields, slides: state.slides.map((s) => ({ id: s.id, orderKey: s.orderKey, content: s.content })) };
+}
+
+export async function applyBatch(routerUrl: string, token: string, input: { deckId: string; baseRevision: number; operations: DeckOperation[] | Record<string, unknown>[]; batchId?: string; clientId?: string }): Promise<BatchResult> {
+  const result = await gql(`${routerUrl}/graphql`, `mutation($input: ApplyDeckOperationsInput!) { applyDeckOperations(input: $input) { ${BATCH_FIELDS} } }`, { input }, token);
+  if (!result.data?.applyDeckOperations) throw Object.assign(new Error(`applyDeckOperations failed: ${JSON.stringify(result.errors)}`), { errors: result.errors });
+  return result.data.applyDeckOperations as BatchResult;
+}
+
+export async function revert(routerUrl: string, token: string, which: 'undoDeckEdit' | 'redoDeckEdit', deckId: string): Promise<BatchResult> {
+  const result = await gql(`${routerUrl}/graphql`, `mutation($input: RevertDeckEditInput!) { ${which}(input: $input) { ${BATCH_FIELDS} } }`, { input: { deckId } }, token);
+  if (!result.data?.[which]) throw new Error(`${which} failed: ${JSON.stringify(result.errors)}`);
+  return result.data[which] as BatchResult;
+}
+
+export class DeckFollower {
+  readonly events: DeckEventPayload[] = [];
+  /** Set when the stream ended with an error (e.g. FORBIDDEN at subscribe time). */
+  error: unknown;
+  ended = false;
+  private waiters: { until: (f: DeckFollower) => boolean; resolve: () => void }[] = [];
+  private readonly client: Client;
+  private unsubscribe: () => void = () => undefined;
+
+  private constructor(
+    routerUrl: string,
+    token: string,
+    readonly deckId: string,
+    public state: DeckState,
+    public revision: number,
+    /** Called with each event as it arrives (latency measurement). */
+    private readonly onEvent?: (event: DeckEventPayload) => void,
+  ) {
+    this.client = wsClient(routerUrl, { authorization: `Bearer ${token}` });
+  }
+
+  /** Loads the deck and follows it from the loaded revision (or `fromRevision`, with `state`). */
+  static async open(routerUrl: string, token: string, deckId: string, options: { from?: { revision: number; state: DeckState }; onEvent?: (event: DeckEventPayload) => void } = {}): Promise<DeckFollower> {
+    const start = options.from ?? (await serverState(routerUrl, token, deckId));
+    const follower = new DeckFollower(routerUrl, token, deckId, structuredClone(start.state), start.revision, options.onEvent);
+    follower.follow();
+    return follower;
+  }
+
+  private follow(): void {
+    this.unsubscribe = this.client.subscribe<{ deckEvents: DeckEventPayload }>(
+      { query: `subscription($id: ID!, $after: Int!) { deckEvents(deckId: $id, afterRevision: $after) { ${EVENT_FIELDS} } }`, variables: { id: this.deckId, after: this.revision } },
+      {
+        next: (message) => {
+          if (message.errors) {
+            this.error = message.errors;
+            return;
+          }
+          const event = message.data!.deckEvents;
+          this.onEvent?.(event);
+          this.events.push(event);
+          if (event.type === 'OPERATIONS') {
+            if (event.revision !== this.revision + 1) this.error = new Error(`revision ${event.revision} after ${this.revision}: a gap or a duplicate`);
+            applyOperations(this.state, event.operations!, { revision: event.revision!, baseRevision: this.revision, mode: 'replay' });
+            this.revision = event.revision!;
+          }
+          this.check();
+        },
+        error: (error) => {
+          this.error = error;
+          this.ended = true;
+          this.check();
+        },
+        complete: () => {
+          this.ended = true;
+          this.check();
+        },
+      },
+    );
+  }
+
+  /** Resolves once `until` holds (checked after every event), or rejects after `timeoutMs`. */
+  waitUntil(until: (f: DeckFollower) => boolean, timeoutMs = 10_000): Promise<void> {
+    if (until(this)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out at revision ${this.revision} (${this.events.length} events, ended=${this.ended}, error=${String(this.error)})`)), timeoutMs);
+      this.waiters.push({ until, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  }
+
+  waitForRevision(revision: number, timeoutMs?: number): Promise<void> {
+    return this.waitUntil((f) => f.revision >= revision, timeoutMs);
+  }
+
+  private check(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.until(this)) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await this.client.dispose();
+  }
+}
