@@ -236,6 +236,11 @@ describe.each([
     { method: 'DELETE', path: (f) => `/api/v1/decks/${f.deckId}/collaborators/00000000-0000-4000-8000-000000000000`, expect: { anonymous: 401, owner: 404, other: 403, admin: 404 } },
     { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/share-link`, body: {}, expect: { anonymous: 401, owner: 201, other: 403, admin: 201 } },
     { method: 'DELETE', path: (f) => `/api/v1/decks/${f.deckId}/share-link`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/ops`, body: { base_revision: 0, operations: [{ type: 'UPDATE_DECK', props: { title: 'Owned' } }] }, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    // After an edit there is nothing to redo (409); undo then reverts the caller's own edit.
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/redo`, body: {}, expect: { anonymous: 401, owner: 409, other: 403, admin: 409 } },
+    { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/undo`, body: {}, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}/events`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
     { method: 'DELETE', path: (f) => f.newOwnedDeck().then((id) => `/api/v1/decks/${id}`), expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
     // Legacy: anonymous callers act as the workspace account only while the exception is on.
     { method: 'GET', path: () => '/api/v1/images', expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
@@ -252,6 +257,8 @@ describe.each([
         headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
         body: row.body === undefined ? undefined : JSON.stringify(typeof row.body === 'function' ? row.body() : row.body),
       });
+      // An event stream stays open: this row only asks whether it was allowed to start.
+      await response.body?.cancel();
       expect(response.status).toBe(row.expect[role]);
     });
   }

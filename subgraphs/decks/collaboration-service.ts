@@ -36,10 +36,15 @@ export interface BatchInput {
 
 /** What a transaction decided to apply (or an outcome that needs no change). */
 type Plan =
-  | { operations: DeckOperation[]; baseRevision: number; kind: BatchKind; reverts?: DeckOperationBatch }
+  | { operations: DeckOperation[]; baseRevision: number; kind: BatchKind; reverts?: DeckOperationBatch; locksChecked?: boolean }
   | { outcome: BatchOutcome };
 
 const rejected = (revision: number, code: string, message: string, field?: string, lock?: DeckLock): BatchOutcome => ({ status: 'REJECTED', revision, conflicts: [], error: { code, message, field }, ...(lock && { lock }) });
+
+function lockedOut(revision: number, lock: DeckLock): BatchOutcome {
+  const what = lock.elementId ? `Element ${lock.elementId} on slide ${lock.slideId}` : `Slide ${lock.slideId}`;
+  return rejected(revision, 'LOCKED', `${what} is locked by user ${lock.holderId} until ${new Date(lock.expiresAt).toISOString()}`, undefined, lock);
+}
 
 export class CollaborationService {
   constructor(
@@ -62,11 +67,14 @@ export class CollaborationService {
     }
     const clientProblem = checkClientIds(input);
     if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
+    // Checked before the deck row is locked, so a slow Redis never holds up other editors' batches.
+    const lock = await this.presence.locks.blocking(deck.id, viewer.userId, parsed.data);
+    if (lock) return lockedOut(deck.revision, lock);
     return this.commit(viewer, deck.id, input, async (locked) => {
       if (input.baseRevision < 0 || input.baseRevision > locked.revision) {
         return { outcome: rejected(locked.revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${locked.revision})`, 'baseRevision') };
       }
-      return { operations: parsed.data, baseRevision: input.baseRevision, kind: 'EDIT' };
+      return { operations: parsed.data, baseRevision: input.baseRevision, kind: 'EDIT', locksChecked: true };
     });
   }
 
@@ -107,11 +115,8 @@ export class CollaborationService {
       if (earlier) return { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] };
       const decided = await plan(locked, tx);
       if ('outcome' in decided) return decided.outcome;
-      const lock = await this.presence.locks.blocking(deckId, viewer.userId, decided.operations);
-      if (lock) {
-        const what = lock.elementId ? `Element ${lock.elementId} on slide ${lock.slideId}` : `Slide ${lock.slideId}`;
-        return rejected(locked.revision, 'LOCKED', `${what} is locked by user ${lock.holderId} until ${new Date(lock.expiresAt).toISOString()}`, undefined, lock);
-      }
+      const lock = decided.locksChecked ? null : await this.presence.locks.blocking(deckId, viewer.userId, decided.operations);
+      if (lock) return lockedOut(locked.revision, lock);
       const revision = locked.revision + 1;
       const state = await this.log.stateOf(tx, locked, targetedSlideIds(decided.operations));
       const result = applyOperations(state, decided.operations, { revision, baseRevision: decided.baseRevision, mode: 'server' });
