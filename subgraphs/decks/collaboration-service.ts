@@ -111,14 +111,17 @@ export class CollaborationService {
     const outcome = await this.log.transaction(async (tx): Promise<BatchOutcome> => {
       const locked = await this.log.lockDeck(tx, deckId);
       if (!locked || locked.deleted) return rejected(locked?.revision ?? 0, 'NOT_FOUND', `Deck ${deckId} not found`);
-      const earlier = input.batchId ? await this.log.findBatch(tx, deckId, batchId) : null;
-      if (earlier) return { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] };
       const decided = await plan(locked, tx);
-      if ('outcome' in decided) return decided.outcome;
+      if ('outcome' in decided) {
+        // A retried undo finds nothing left to undo: answer with what the first attempt did.
+        const earlier = input.batchId ? await this.log.findBatch(tx, deckId, batchId) : null;
+        return earlier ? { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] } : decided.outcome;
+      }
+      const { state, earlier } = await this.log.readForBatch(tx, locked, targetedSlideIds(decided.operations), input.batchId ? batchId : null);
+      if (earlier) return { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] };
       const lock = decided.locksChecked ? null : await this.presence.locks.blocking(deckId, viewer.userId, decided.operations);
       if (lock) return lockedOut(locked.revision, lock);
       const revision = locked.revision + 1;
-      const state = await this.log.stateOf(tx, locked, targetedSlideIds(decided.operations));
       const result = applyOperations(state, decided.operations, { revision, baseRevision: decided.baseRevision, mode: 'server' });
       if (result.conflicts.length > 0) return { status: 'CONFLICT', revision: locked.revision, conflicts: result.conflicts };
       if (result.invalid) return rejected(locked.revision, 'BAD_USER_INPUT', result.invalid.message, result.invalid.path);
@@ -129,8 +132,8 @@ export class CollaborationService {
         actorId: viewer.userId,
         clientId: input.clientId ?? null,
         batchId,
-        operations: result.applied as Prisma.InputJsonValue,
-        inverse: result.inverse as Prisma.InputJsonValue,
+        operations: result.applied,
+        inverse: result.inverse,
         revertsRevision: decided.reverts ? (decided.reverts.revertsRevision ?? decided.reverts.revision) : null,
       });
       if (decided.reverts) await this.log.markReverted(tx, deckId, decided.reverts.revision, revision);

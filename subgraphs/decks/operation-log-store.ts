@@ -18,8 +18,49 @@ export interface LockedDeck {
   width: number;
   height: number;
   fieldClock: Record<string, number>;
-  /** [slide id, order key] in order. */
-  slideOrder: [string, string][];
+}
+
+export interface NewBatch {
+  deckId: string;
+  revision: number;
+  kind: BatchKind;
+  actorId: string;
+  clientId: string | null;
+  batchId: string;
+  operations: unknown[];
+  inverse: unknown[];
+  revertsRevision: number | null;
+}
+
+/** A log row as Postgres' row_to_json spells it. */
+interface BatchRow {
+  deck_id: string;
+  revision: number;
+  kind: string;
+  actor_id: string | null;
+  client_id: string | null;
+  batch_id: string;
+  operations: unknown;
+  inverse: unknown;
+  reverts_revision: number | null;
+  reverted_by: number | null;
+  created_at: string;
+}
+
+function batchFromRow(row: BatchRow): DeckOperationBatch {
+  return {
+    deckId: row.deck_id,
+    revision: row.revision,
+    kind: row.kind,
+    actorId: row.actor_id,
+    clientId: row.client_id,
+    batchId: row.batch_id,
+    operations: row.operations as DeckOperationBatch['operations'],
+    inverse: row.inverse as DeckOperationBatch['inverse'],
+    revertsRevision: row.reverts_revision,
+    revertedBy: row.reverted_by,
+    createdAt: new Date(row.created_at),
+  };
 }
 
 export type BatchKind = 'EDIT' | 'UNDO' | 'REDO' | 'REPLACE';
@@ -36,10 +77,9 @@ export class OperationLogStore {
   }
 
   /**
-   * Locks the deck row until the transaction ends, then reads the slide order. Two statements on
-   * purpose: under READ COMMITTED a statement that waited for the lock still reads other tables as
-   * of its own start, so a slide order read in the locking statement could miss the slide the
-   * previous batch just inserted (and two inserts would get one order key).
+   * Locks the deck row until the transaction ends. Reads of other tables come after, in their own
+   * statement: under READ COMMITTED a statement that waited for the lock still reads other tables
+   * as of its own start, so it could miss the slide the previous batch just inserted.
    */
   async lockDeck(tx: Tx, deckId: string): Promise<LockedDeck | null> {
     const rows = await tx.$queryRaw<{ id: string; revision: number; log_floor: number; deleted: boolean; title: string; theme: unknown; width: number; height: number; field_clock: Record<string, number> }[]>`
@@ -47,8 +87,6 @@ export class OperationLogStore {
       FROM decks.decks WHERE id = ${deckId}::uuid FOR UPDATE`;
     const row = rows[0];
     if (!row) return null;
-    const order = await tx.$queryRaw<{ id: string; order_key: string }[]>`
-      SELECT id, order_key FROM decks.slides WHERE deck_id = ${deckId}::uuid ORDER BY order_key COLLATE "C"`;
     return {
       id: row.id,
       revision: row.revision,
@@ -59,54 +97,65 @@ export class OperationLogStore {
       width: row.width,
       height: row.height,
       fieldClock: row.field_clock ?? {},
-      slideOrder: order.map((slide) => [slide.id, slide.order_key]),
     };
   }
 
-  /** The deck as operation state, with content and clocks loaded only for `loadSlides`. */
-  async stateOf(tx: Tx, deck: LockedDeck, loadSlides: Set<string>): Promise<DeckState> {
-    const wanted = deck.slideOrder.filter(([id]) => loadSlides.has(id)).map(([id]) => id);
-    const rows = wanted.length > 0 ? await tx.slide.findMany({ where: { deckId: deck.id, id: { in: wanted } }, select: { id: true, content: true, clock: true } }) : [];
-    const loaded = new Map(rows.map((row) => [row.id, row]));
-    const slides: SlideState[] = deck.slideOrder.map(([id, orderKey]) => {
-      const row = loaded.get(id);
-      return row ? { id, orderKey, content: row.content as SlideState['content'], clock: row.clock as SlideClock } : { id, orderKey };
+  /**
+   * One round trip for everything a batch reads once the deck is locked: the slide order, the
+   * content and clocks of the slides it targets, and an earlier batch with the same id (a retry).
+   * (Batches are the hot path of co-editing, so this and `commit` are single SQL statements.)
+   */
+  async readForBatch(tx: Tx, deck: LockedDeck, loadSlides: Set<string>, batchId: string | null): Promise<{ state: DeckState; earlier: DeckOperationBatch | null }> {
+    const [row] = await tx.$queryRaw<{ slide_order: [string, string][] | null; loaded: { id: string; content: SlideState['content']; clock: SlideClock }[] | null; earlier: BatchRow | null }[]>`
+      SELECT
+        (SELECT json_agg(json_build_array(id, order_key) ORDER BY order_key COLLATE "C") FROM decks.slides WHERE deck_id = ${deck.id}::uuid) AS slide_order,
+        (SELECT json_agg(json_build_object('id', id, 'content', content, 'clock', clock)) FROM decks.slides WHERE deck_id = ${deck.id}::uuid AND id = ANY(${[...loadSlides]}::text[])) AS loaded,
+        (SELECT row_to_json(o) FROM decks.operations o WHERE o.deck_id = ${deck.id}::uuid AND o.batch_id = ${batchId}::uuid) AS earlier`;
+    const loaded = new Map((row?.loaded ?? []).map((slide) => [slide.id, slide]));
+    const slides: SlideState[] = (row?.slide_order ?? []).map(([id, orderKey]) => {
+      const found = loaded.get(id);
+      return found ? { id, orderKey, content: found.content, clock: found.clock ?? {} } : { id, orderKey };
     });
-    return { fields: { title: deck.title, theme: deck.theme, width: deck.width, height: deck.height }, fieldClock: { ...deck.fieldClock }, slides };
+    return {
+      state: { fields: { title: deck.title, theme: deck.theme, width: deck.width, height: deck.height }, fieldClock: { ...deck.fieldClock }, slides },
+      earlier: row?.earlier ? batchFromRow(row.earlier) : null,
+    };
+  }
+
+  /** Writes the batch's changes and its log row, and moves the deck to `revision`: one statement. */
+  async commit(tx: Tx, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch): Promise<DeckOperationBatch> {
+    const { deckId, revision } = batch;
+    const written = [...changes.written].map((id) => {
+      const slide = state.slides.find((s) => s.id === id)!;
+      return { id, order_key: slide.orderKey, content: slide.content, clock: slide.clock ?? {} };
+    });
+    const fields = changes.deck ? state.fields : null;
+    const [row] = await tx.$queryRaw<{ created_at: Date }[]>`
+      WITH removed AS (
+        DELETE FROM decks.slides WHERE deck_id = ${deckId}::uuid AND id = ANY(${[...changes.deleted]}::text[])
+      ), written AS (
+        INSERT INTO decks.slides (deck_id, id, order_key, content, clock, updated_at)
+        SELECT ${deckId}::uuid, s.id, s.order_key, s.content, s.clock, now()
+        FROM jsonb_to_recordset(${JSON.stringify(written)}::jsonb) AS s(id text, order_key text, content jsonb, clock jsonb)
+        ON CONFLICT (deck_id, id) DO UPDATE SET order_key = EXCLUDED.order_key, content = EXCLUDED.content, clock = EXCLUDED.clock, updated_at = now()
+      ), moved AS (
+        UPDATE decks.decks SET revision = ${revision}, updated_at = now(),
+          title = COALESCE(${fields?.title ?? null}, title),
+          theme = COALESCE(${fields ? JSON.stringify(fields.theme) : null}::jsonb, theme),
+          width = COALESCE(${fields?.width ?? null}::double precision, width),
+          height = COALESCE(${fields?.height ?? null}::double precision, height),
+          field_clock = COALESCE(${fields ? JSON.stringify(state.fieldClock) : null}::jsonb, field_clock)
+        WHERE id = ${deckId}::uuid
+      )
+      INSERT INTO decks.operations (deck_id, revision, kind, actor_id, client_id, batch_id, operations, inverse, reverts_revision)
+      VALUES (${deckId}::uuid, ${revision}, ${batch.kind}, ${batch.actorId}::uuid, ${batch.clientId}, ${batch.batchId}::uuid,
+              ${JSON.stringify(batch.operations)}::jsonb, ${JSON.stringify(batch.inverse)}::jsonb, ${batch.revertsRevision})
+      RETURNING created_at`;
+    return { ...batch, revertedBy: null, createdAt: row!.created_at } as DeckOperationBatch;
   }
 
   findBatch(tx: Tx, deckId: string, batchId: string): Promise<DeckOperationBatch | null> {
     return tx.deckOperationBatch.findUnique({ where: { deckId_batchId: { deckId, batchId } } });
-  }
-
-  /** Writes the batch's changes and its log row, and moves the deck to `revision`. */
-  async commit(
-    tx: Tx,
-    state: DeckState,
-    changes: { deck: boolean; written: Set<string>; deleted: Set<string> },
-    row: Omit<Prisma.DeckOperationBatchUncheckedCreateInput, 'createdAt'> & { revision: number; deckId: string },
-  ): Promise<DeckOperationBatch> {
-    const { deckId, revision } = row;
-    if (changes.deleted.size > 0) await tx.slide.deleteMany({ where: { deckId, id: { in: [...changes.deleted] } } });
-    for (const id of changes.written) {
-      const slide = state.slides.find((s) => s.id === id)!;
-      const data = { orderKey: slide.orderKey, content: slide.content as Prisma.InputJsonValue, clock: (slide.clock ?? {}) as Prisma.InputJsonValue };
-      await tx.slide.upsert({ where: { deckId_id: { deckId, id } }, create: { deckId, id, ...data }, update: data });
-    }
-    await tx.deck.update({
-      where: { id: deckId },
-      data: {
-        revision,
-        ...(changes.deck && {
-          title: state.fields.title,
-          theme: state.fields.theme as Prisma.InputJsonValue,
-          width: state.fields.width,
-          height: state.fields.height,
-          fieldClock: state.fieldClock,
-        }),
-      },
-    });
-    return tx.deckOperationBatch.create({ data: row });
   }
 
   /** Logged batches after `revision`, oldest first. */
