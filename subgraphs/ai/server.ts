@@ -15,14 +15,17 @@ import { buildAiSchema } from './schema/index.js';
 export function createAiServer(deps: { prisma?: PrismaClient } = {}) {
   const prisma = deps.prisma ?? createPrisma();
   const pubsub = createPubSub('ai');
+  const log = createLogger('ai');
   const queue = createGenerationQueue();
+  // Connection trouble (Redis restarting) is retried by ioredis; say so in the log, not on stderr.
+  queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
   const generationStore = new GenerationStore(prisma);
   const redis = createRedis('ai');
   const generations = new GenerationService(generationStore, new GenerationEvents(generationStore, pubsub), queue, new RateLimiter(redis));
   return createSubgraphServer({
     name: 'ai',
     schema: withPermissions(buildAiSchema(), aiPermissions),
-    log: createLogger('ai'),
+    log,
     context: (base) => ({ ...base, generationStore, generations }),
     onClose: async () => {
       await closeQueue(queue);

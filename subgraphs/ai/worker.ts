@@ -22,6 +22,8 @@ export function startAiWorker(deps: { prisma?: PrismaClient } = {}) {
     concurrency: config().WORKER_CONCURRENCY,
   });
   worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.data.jobId }, 'generation job failed in queue'));
+  // Connection trouble (Redis restarting) is retried by ioredis; say so in the log, not on stderr.
+  worker.on('error', (err) => log.warn({ err }, 'queue connection error'));
   log.info({ queue: QueueName.generation }, 'ai worker started');
   return {
     async close() {
