@@ -23,11 +23,15 @@ const settings = {
   editors: positiveNumberFromEnv('BENCH_EDITORS', 50, { integer: true }),
   editsPerEditor: positiveNumberFromEnv('BENCH_EDITS_PER_EDITOR', 10, { integer: true }),
   intervalMs: positiveNumberFromEnv('BENCH_EDIT_INTERVAL_MS', 2000),
+  // `subgraph`: editors follow the deck on the decks subgraph itself, not through the router (to see
+  // what the router's share of the fan-out is); edits still go through the router.
+  follow: process.env.BENCH_FOLLOW === 'subgraph' ? 'subgraph' : 'router',
 };
 const WARM_UP_EDITS = 2;
 
 interface EditorsJob {
   routerUrl: string;
+  followUrl: string;
   deckId: string;
   tokens: string[];
   editsPerEditor: number;
@@ -45,7 +49,7 @@ async function runEditors(job: EditorsJob): Promise<{ samples: number[]; applied
   let measuring = false;
   const followers = await Promise.all(
     job.tokens.map((token, index) =>
-      DeckFollower.open(job.routerUrl, token, job.deckId, {
+      DeckFollower.open(job.followUrl, token, job.deckId, {
         onEvent: (event) => {
           const origin = event.batchId ? sent.get(event.batchId) : undefined;
           if (origin && origin.by !== index && origin.counted) samples.push(performance.now() - origin.at);
@@ -101,7 +105,8 @@ if (!isMainThread) {
     const deckId = created.data!.createDeck.deck.id as string;
     for (const editor of editors.slice(1)) await gql(graphql, 'mutation($i: ShareDeckInput!) { shareDeck(input: $i) { error { code } } }', { i: { deckId, userId: editor.userId, role: 'EDITOR' } }, owner.token);
 
-    const job: EditorsJob = { routerUrl: stack.routerUrl, deckId, tokens: editors.map((e) => e.token), editsPerEditor: settings.editsPerEditor, intervalMs: settings.intervalMs };
+    const followUrl = settings.follow === 'subgraph' ? stack.subgraphUrls.decks.replace(/\/graphql$/, '') : stack.routerUrl;
+    const job: EditorsJob = { routerUrl: stack.routerUrl, followUrl, deckId, tokens: editors.map((e) => e.token), editsPerEditor: settings.editsPerEditor, intervalMs: settings.intervalMs };
     // The worker registers tsx itself before loading this file (loader flags do not reach workers here).
     const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
     const worker = new Worker(bootstrap, { eval: true, workerData: job });
@@ -113,7 +118,7 @@ if (!isMainThread) {
     const latency = nearestRankPercentiles(result.samples);
     const answer = nearestRankPercentiles(result.answers);
     printMachineLine();
-    console.log(`editors in a worker thread (own event loop); platform (router + subgraphs) on the main thread; one edit per editor every ${0.5 * settings.intervalMs}–${1.5 * settings.intervalMs} ms`);
+    console.log(`editors in a worker thread (own event loop), following through the ${settings.follow}; platform (router + subgraphs) on the main thread; one edit per editor every ${0.5 * settings.intervalMs}–${1.5 * settings.intervalMs} ms`);
     printTable([
       ['editors', 'p50 ms', 'p99 ms', 'max ms', 'deliveries', 'answer p50 ms', 'answer p99 ms', 'batches'],
       [String(settings.editors), String(round(latency.p50)), String(round(latency.p99)), String(round(Math.max(...result.samples))), String(result.samples.length), String(round(answer.p50)), String(round(answer.p99)), String(result.applied)],
