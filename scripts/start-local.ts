@@ -104,10 +104,10 @@ async function signingKeys(): Promise<void> {
   env.JWT_PUBLIC_KEY = readFileSync(publicPath, 'utf8');
 }
 
-function startProcess(name: string, entry: string): ChildProcess {
+function startProcess(name: string, entry: string, overrides: Record<string, string> = {}): ChildProcess {
   // Own process group: Ctrl-C reaches only this script, which then stops the router before the
   // subgraphs and those before Redis and Postgres, instead of everything dying at once.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { ...env, ...overrides }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${signal ?? code}); stopping the platform`);
@@ -180,13 +180,23 @@ async function main(): Promise<void> {
   const port = env.PORT ?? '4000';
   startProcess('router', 'router/main.ts');
   await waitForHealth(`http://127.0.0.1:${port}/readiness`, 'router');
+  // DECKS_REPLICAS=2: a second decks replica behind a second router, to watch co-editing cross
+  // replicas (edit through one router, follow through the other: both meet in Redis and the log).
+  const replica = env.DECKS_REPLICAS === '2' ? { decks: String(Number(ports.decks) + 10), router: String(Number(port) + 10) } : null;
+  if (replica) {
+    startProcess('decks-replica', 'subgraphs/decks/main.ts', { DECKS_PORT: replica.decks });
+    await waitForHealth(`http://127.0.0.1:${replica.decks}/health`, 'decks-replica');
+    startProcess('router-replica', 'router/main.ts', { PORT: replica.router, DECKS_URL: `http://127.0.0.1:${replica.decks}/graphql` });
+    await waitForHealth(`http://127.0.0.1:${replica.router}/readiness`, 'router-replica');
+  }
 
   console.log(`
 AI PPTist is running.
   GraphQL (HTTP, SSE, graphql-ws)  http://localhost:${port}/graphql
   REST facade                      http://localhost:${port}/api/v1
   Health / readiness               http://localhost:${port}/health  http://localhost:${port}/readiness
-  Subgraphs                        users :${ports.users}  decks :${ports.decks}  ai :${ports.ai}  media :${ports.media}
+  Subgraphs                        users :${ports.users}  decks :${ports.decks}  ai :${ports.ai}  media :${ports.media}${replica ? `
+  Second decks replica             decks :${replica.decks} behind the router on :${replica.router}` : ''}
   PostgreSQL                       ${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}
   Redis                            ${env.REDIS_URL}
 Press Ctrl-C to stop.`);
