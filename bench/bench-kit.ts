@@ -5,7 +5,29 @@
 // environment in its first statements. Static imports are evaluated before those statements, so
 // this module must not import any project module at top level (not even through another module):
 // the functions below import them dynamically, when they are called, after the environment is set.
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
+
+/**
+ * The environment a benchmark that starts the whole stack runs it with; call it in the script's
+ * first statement, before any project module is imported (dynamically).
+ */
+export function useStackBenchEnvironment(): void {
+  process.env.NODE_ENV = 'production'; // masked errors, no GraphiQL: what callers get
+  process.env.LOG_LEVEL = 'error';
+  // Benchmarks send many requests from few accounts: lift the router's per-user rate so they measure
+  // the platform, not its rate limiter (which answers RATE_LIMITED after 1200 a minute by default).
+  process.env.ROUTER_REQUESTS_PER_MINUTE = '1000000000';
+  // signUp gives every account an X-Forwarded-For address of its own: sign-ups are limited per address.
+  process.env.TRUST_PROXY = 'true';
+  // Tokens are signed during set-up and reused for the whole run (also by open subscriptions); the
+  // default 15 minutes would not outlast long runs.
+  process.env.ACCESS_TOKEN_TTL_SECONDS = '86400';
+  // The users subgraph opens this key ring only to seal API keys, which no benchmark does; set as
+  // test/services.ts sets it, so no path of the stack meets a missing one.
+  process.env.KEY_ENCRYPTION_KEYS = `bench-1:${randomBytes(32).toString('base64')}`;
+  process.env.KEY_ENCRYPTION_KEY_ID = 'bench-1';
+}
 
 /** The BENCH_* variable `name` as a number above 0 (a whole one with `integer`), or `fallback` when unset or empty. */
 export function positiveNumberFromEnv(name: string, fallback: number, { integer = false } = {}): number {

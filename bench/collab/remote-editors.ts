@@ -4,20 +4,14 @@
 //
 //   npx tsx bench/collab/remote-editors.ts     BENCH_EDITORS=50 BENCH_EDITS_PER_EDITOR=10 BENCH_EDIT_INTERVAL_MS=2000
 //
-// Same environment as run.ts, fixed before any project module loads.
-process.env.NODE_ENV = 'production';
-process.env.LOG_LEVEL = 'error';
-process.env.ROUTER_REQUESTS_PER_MINUTE = '1000000000';
-process.env.TRUST_PROXY = 'true';
-process.env.ACCESS_TOKEN_TTL_SECONDS = '86400';
-process.env.KEY_ENCRYPTION_KEYS ??= `bench-1:${randomBytes(32).toString('base64')}`;
-process.env.KEY_ENCRYPTION_KEY_ID = 'bench-1';
+// The configuration is read from process.env on first use: fixed here, before any project module loads.
+useStackBenchEnvironment();
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Stack } from '../../test/stack.js';
-import { nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack } from '../bench-kit.js';
+import { nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, useStackBenchEnvironment } from '../bench-kit.js';
 
 const settings = {
   editors: positiveNumberFromEnv('BENCH_EDITORS', 50, { integer: true }),

@@ -8,21 +8,9 @@
 //
 // The configuration is read from process.env on first use, so the environment the stack runs with
 // is fixed here, before any project module is imported (they are all imported dynamically below).
-process.env.NODE_ENV = 'production'; // masked errors, no GraphiQL: what callers get
-process.env.LOG_LEVEL = 'error';
-// Fifty editors sending as fast as they can: lift the router's per-user rate so the benchmark
-// measures the deck, not the rate limiter (which answers RATE_LIMITED after 1200 a minute by default).
-process.env.ROUTER_REQUESTS_PER_MINUTE = '1000000000';
-// signUp gives every account an X-Forwarded-For address of its own: sign-ups are limited per address.
-process.env.TRUST_PROXY = 'true';
-// The tokens are signed during set-up and reused for the whole run (also by the open subscriptions).
-process.env.ACCESS_TOKEN_TTL_SECONDS = '86400';
-// The users subgraph opens this key ring only to seal API keys, which nothing here does; set as
-// test/services.ts sets it, so no path of the stack meets a missing one.
-process.env.KEY_ENCRYPTION_KEYS = `bench-1:${randomBytes(32).toString('base64')}`;
-process.env.KEY_ENCRYPTION_KEY_ID = 'bench-1';
+useStackBenchEnvironment();
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,7 +19,7 @@ import type { Stack } from '../../test/stack.js'; // types only: erased, load no
 import type { BatchResult, comparable as Comparable, DeckEventPayload, DeckFollower } from '../../test/deck-follower.js';
 import type { DeckOperation, DeckState } from '../../subgraphs/decks/deck-operations.js';
 // bench-kit loads no project module at top level: the project modules, imported below, still read the environment set above.
-import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack } from '../bench-kit.js';
+import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, useStackBenchEnvironment } from '../bench-kit.js';
 
 /** The scenarios, in this order; each editor edits only its own slide, so there must be a slide each. */
 const EDITOR_COUNTS = [10, 50] as const;

@@ -7,22 +7,9 @@
 //
 // The configuration is read from process.env on first use, so the environment the stack runs with
 // is fixed here, before any project module is imported (they are all imported dynamically below).
-process.env.NODE_ENV = 'production'; // masked errors, no GraphiQL: what callers get
-process.env.LOG_LEVEL = 'error';
-// One user sends every request: lift the router's per-user rate so the benchmark measures the router,
-// not its rate limiter (which answers RATE_LIMITED after 1200 a minute by default).
-process.env.ROUTER_REQUESTS_PER_MINUTE = '1000000000';
-// signUp gives every account an X-Forwarded-For address of its own: sign-ups are limited per address.
-process.env.TRUST_PROXY = 'true';
-// The tokens are signed during set-up and reused for the whole run; the default 15 minutes would not
-// outlast long ones.
-process.env.ACCESS_TOKEN_TTL_SECONDS = '86400';
-// The users subgraph opens this key ring only to seal API keys, which nothing here does; set as
-// test/services.ts sets it, so no path of the stack meets a missing one.
-process.env.KEY_ENCRYPTION_KEYS = `bench-1:${randomBytes(32).toString('base64')}`;
-process.env.KEY_ENCRYPTION_KEY_ID = 'bench-1';
+useStackBenchEnvironment();
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -31,7 +18,7 @@ import type { Stack } from '../../test/stack.js'; // a type only: erased, loads 
 import { DECK_PAGE_QUERY } from '../../test/deck-page-query.js';
 import { pptistFixturesDir } from '../../test/pptist-fixtures.js'; // reads no configuration // a constant only: reads no configuration
 // bench-kit loads no project module at top level: the project modules, imported below, still read the environment set above.
-import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack } from '../bench-kit.js';
+import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, useStackBenchEnvironment } from '../bench-kit.js';
 
 const SLIDE_COUNTS = [5, 30, 100] as const;
 /** Editors and commenters, as on a team deck; the editors each save a named version. */
