@@ -18,6 +18,12 @@ export async function closePubSub(pubsub: RedisPubSub): Promise<void> {
   await pubsub.close();
 }
 
+/** Subscribes to `topic`; resolves once the subscription is active, with the way to end it. */
+export async function listen<T>(pubsub: PubSub, topic: string, onMessage: (message: T) => void): Promise<() => void> {
+  const id = await pubsub.subscribe(topic, onMessage);
+  return () => pubsub.unsubscribe(id);
+}
+
 export const topics = {
   generationEvents: (jobId: string) => `ai.generation.${jobId}`,
   deckEvents: (deckId: string) => `decks.events.${deckId}`,

@@ -3,7 +3,7 @@
 import type { Prisma } from '../../lib/db.js';
 import { replayThenLive } from '../../lib/event-stream.js';
 import { stoppable } from '../../lib/stoppable.js';
-import { type PubSub, topics } from '../../lib/pubsub.js';
+import { listen, type PubSub, topics } from '../../lib/pubsub.js';
 import type { GenerationEvent as EventRow, GenerationStore } from './generation-store.js';
 
 export const GenerationEventType = [
@@ -48,10 +48,7 @@ export class GenerationEvents {
   stream(jobId: string, afterSeq: number): AsyncIterableIterator<GenerationEventMessage> {
     return stoppable((signal) => replayThenLive<GenerationEventMessage>({
       signal,
-      subscribe: async (onEvent) => {
-        const id = await this.pubsub.subscribe(topics.generationEvents(jobId), onEvent);
-        return () => this.pubsub.unsubscribe(id);
-      },
+      subscribe: (onEvent) => listen(this.pubsub, topics.generationEvents(jobId), onEvent),
       replay: async (after) => (await this.store.eventsAfter(jobId, after)).map(toMessage),
       position: (event) => event.seq,
       after: afterSeq,

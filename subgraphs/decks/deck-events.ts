@@ -5,8 +5,7 @@
 import { replayThenLive } from '../../lib/event-stream.js';
 import { stoppable } from '../../lib/stoppable.js';
 import type { Logger } from '../../lib/logger.js';
-import type { PubSub } from '../../lib/pubsub.js';
-import { topics } from '../../lib/pubsub.js';
+import { listen, type PubSub, topics } from '../../lib/pubsub.js';
 import type { DeckOperation } from './deck-operations.js';
 import type { BatchKind, DeckOperationBatch, OperationLogStore } from './operation-log-store.js';
 
@@ -82,10 +81,7 @@ export class DeckEvents {
   private async *follow(deckId: string, afterRevision: number, onControl: (event: DeckEventMessage) => Promise<DeckEventMessage | null>, signal: AbortSignal): AsyncGenerator<DeckEventMessage> {
     const events = replayThenLive<DeckEventMessage>({
       signal,
-      subscribe: async (onEvent) => {
-        const id = await this.pubsub.subscribe(topics.deckEvents(deckId), onEvent);
-        return () => this.pubsub.unsubscribe(id);
-      },
+      subscribe: (onEvent) => listen(this.pubsub, topics.deckEvents(deckId), onEvent),
       replay: async (after) => (await this.store.batchesAfter(deckId, after)).map(eventFromBatch),
       position: (event) => event.revision,
       after: afterRevision,

@@ -2,8 +2,7 @@
 // selected and a colour. Ephemeral Redis state with a TTL that heartbeats renew; sessions that stop
 // beating are swept (their locks go with them). Every change publishes a full, sequenced snapshot
 // on Redis, so a subscriber on any replica only ever needs the newest one.
-import type { PubSub } from '../../lib/pubsub.js';
-import { topics } from '../../lib/pubsub.js';
+import { listen, type PubSub, topics } from '../../lib/pubsub.js';
 import type { Redis } from '../../lib/redis.js';
 import { stoppable, waiter } from '../../lib/stoppable.js';
 import type { DeckLock, DeckLocks } from './deck-locks.js';
@@ -141,7 +140,7 @@ export class DeckPresence {
   private async *follow(deckId: string, leaveAs: { userId: string; clientId: string } | null, signal: AbortSignal): AsyncGenerator<PresenceMessage> {
     const queue: PresenceMessage[] = [];
     const { wait, wake } = waiter(signal);
-    const subscription = await this.pubsub.subscribe(topics.deckPresence(deckId), (message: PresenceMessage) => {
+    const unsubscribe = await listen<PresenceMessage>(this.pubsub, topics.deckPresence(deckId), (message) => {
       queue.push(message);
       wake();
     });
@@ -162,7 +161,7 @@ export class DeckPresence {
       }
     } finally {
       clearInterval(sweeper);
-      this.pubsub.unsubscribe(subscription);
+      unsubscribe();
       if (leaveAs) await this.leave(deckId, leaveAs.userId, leaveAs.clientId).catch(() => undefined);
     }
   }
