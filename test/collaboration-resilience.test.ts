@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type LocalService, startRedis } from '../scripts/local-services.js';
 import { createPrisma } from '../lib/db.js';
 import { Redis } from '../lib/redis.js';
-import { applyBatch, comparable, DeckFollower, serverState } from './deck-follower.js';
+import { applyBatch, comparable, DeckFollower, documentWithSlides, serverState, textElement } from './deck-follower.js';
 import { gql, type Stack, signUp, startStack } from './stack.js';
 
 let redis: LocalService;
@@ -15,11 +15,9 @@ let stack: Stack;
 let prisma: ReturnType<typeof createPrisma>;
 const LOG_RETENTION = 5;
 
-const text = (id: string) => ({ id, type: 'text', left: 10, top: 20, width: 300, height: 60, rotate: 0, content: `<p>${id}</p>`, defaultFontName: 'Arial', defaultColor: '#333333' });
-const THEME = { themeColors: ['#000000'], fontColor: '#333333', fontName: 'Arial', backgroundColor: '#ffffff', outline: { width: 2, color: '#525252' }, shadow: { h: 3, v: 3, blur: 2, color: '#808080' } };
 
 async function newDeck(routerUrl: string, token: string): Promise<{ id: string; revision: number }> {
-  const document = { title: 'Resilient', width: 1000, height: 562.5, theme: THEME, slides: [{ id: 's1', elements: [text('t1')] }] };
+  const document = documentWithSlides('Resilient', [{ id: 's1', elements: [textElement('t1')] }]);
   const created = await gql(`${routerUrl}/graphql`, 'mutation($i: CreateDeckInput!) { createDeck(input: $i) { deck { id revision } } }', { i: { title: 'Resilient', document } }, token);
   return created.data!.createDeck.deck;
 }

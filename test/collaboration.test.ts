@@ -2,18 +2,17 @@
 // clients converge, conflicts come back as data, locks and undo behave, permissions hold.
 import { randomUUID } from 'node:crypto';
 import type { DeckOperation } from '../subgraphs/decks/deck-operations.js';
-import { applyBatch, comparable, DeckFollower, revert, serverState } from './deck-follower.js';
+import { applyBatch, comparable, DeckFollower, documentWithSlides, revert, serverState, textElement } from './deck-follower.js';
 import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
 
 let stack: Stack;
 let graphql: string;
 
-const text = (id: string, extra: Record<string, unknown> = {}) => ({ id, type: 'text', left: 10, top: 20, width: 300, height: 60, rotate: 0, content: `<p>${id}</p>`, defaultFontName: 'Arial', defaultColor: '#333333', ...extra });
 const slide = (id: string, elements: Record<string, unknown>[] = []) => ({ id, elements, background: { type: 'solid', color: '#ffffff' } });
 
 /** A deck with slides s1 [t1, t2] and s2 [t3], owned by `owner`. */
 async function newDeck(owner: { token: string }): Promise<{ id: string; revision: number }> {
-  const document = { title: 'Co-edited', width: 1000, height: 562.5, theme: { themeColors: ['#000000'], fontColor: '#333333', fontName: 'Arial', backgroundColor: '#ffffff', outline: { width: 2, color: '#525252' }, shadow: { h: 3, v: 3, blur: 2, color: '#808080' } }, slides: [slide('s1', [text('t1'), text('t2')]), slide('s2', [text('t3')])] };
+  const document = documentWithSlides('Co-edited', [slide('s1', [textElement('t1'), textElement('t2')]), slide('s2', [textElement('t3')])]);
   const created = await gql(graphql, 'mutation($i: CreateDeckInput!) { createDeck(input: $i) { deck { id revision } error { code message } } }', { i: { title: 'Co-edited', document } }, owner.token);
   if (!created.data?.createDeck.deck) throw new Error(JSON.stringify(created));
   return created.data.createDeck.deck;
@@ -114,14 +113,14 @@ describe('operation batches', () => {
       const target = pick(slides);
       const roll = random();
       let op: DeckOperation;
-      if (!target || roll < 0.25) op = { type: 'INSERT_SLIDE', slide: slide(`n${index}-${counter++}`, [text(`e${counter}`)]), afterSlideId: pick(slides)?.id ?? null };
+      if (!target || roll < 0.25) op = { type: 'INSERT_SLIDE', slide: slide(`n${index}-${counter++}`, [textElement(`e${counter}`)]), afterSlideId: pick(slides)?.id ?? null };
       else if (roll < 0.4 && slides.length > 1) op = { type: 'DELETE_SLIDE', slideId: target.id };
       else if (roll < 0.6) op = { type: 'MOVE_SLIDE', slideId: target.id, afterSlideId: pick(slides.filter((s) => s.id !== target.id))?.id ?? null };
       else {
         const element = pick((target.content?.elements ?? []) as { id: string }[]);
         op = element
           ? { type: 'UPDATE_ELEMENT', slideId: target.id, elementId: element.id, props: { left: Math.floor(random() * 600), top: Math.floor(random() * 400) } }
-          : { type: 'INSERT_ELEMENT', slideId: target.id, element: text(`x${counter++}`) };
+          : { type: 'INSERT_ELEMENT', slideId: target.id, element: textElement(`x${counter++}`) };
       }
       const result = await applyBatch(stack.routerUrl, editors[index]!.token, { deckId: deck.id, baseRevision: me.revision, operations: [op], clientId: `editor-${index}` });
       if (result.status === 'APPLIED') applied++;

@@ -2,6 +2,7 @@
 // graphql-ws from the loaded revision, and keeps its own copy by replaying each batch with the same
 // operation engine the server runs. Tests and bench/collab compare its copy with the server's.
 import type { Client } from 'graphql-ws';
+import { emptyDocument } from '../lib/pptist/document.js';
 import { applyOperations, type DeckOperation, type DeckState, stateFromDocument } from '../subgraphs/decks/deck-operations.js';
 import { gql, wsClient } from './stack.js';
 
@@ -14,6 +15,16 @@ export interface DeckEventPayload {
   operations: DeckOperation[] | null;
   reason: string | null;
   actor: { id: string } | null;
+}
+
+/** A valid PPTist text element whose text is its id (co-editing tests and benches edit these). */
+export function textElement(id: string, overrides: Record<string, unknown> = {}): { id: string } & Record<string, unknown> {
+  return { id, type: 'text', left: 10, top: 20, width: 300, height: 60, rotate: 0, content: `<p>${id}</p>`, defaultFontName: 'Arial', defaultColor: '#333333', ...overrides };
+}
+
+/** A whole document with PPTist's default theme and canvas, and these slides. */
+export function documentWithSlides(title: string, slides: ({ id: string } & Record<string, unknown>)[]) {
+  return { ...emptyDocument(title), slides };
 }
 
 const EVENT_FIELDS = 'type revision kind clientId batchId operations reason actor { id }';

@@ -32,8 +32,6 @@ interface EditorsJob {
   intervalMs: number;
 }
 
-const text = (id: string, top: number) => ({ id, type: 'text', left: 60, top, width: 600, height: 60, rotate: 0, content: `<p>${id}</p>`, defaultFontName: 'Arial', defaultColor: '#333333' });
-
 /** In the worker: every editor follows the deck and edits its own slide; returns send → other-editor latencies. */
 async function runEditors(job: EditorsJob): Promise<{ samples: number[]; applied: number; answers: number[] }> {
   const { DeckFollower, applyBatch } = await import('../../test/deck-follower.js');
@@ -93,9 +91,9 @@ if (!isMainThread) {
     const owner = await signUp(stack.routerUrl, 'Owner');
     const editors = [owner];
     for (let i = 1; i < settings.editors; i++) editors.push(await signUp(stack.routerUrl, `Editor ${i}`));
-    const theme = { themeColors: ['#000000'], fontColor: '#333333', fontName: 'Arial', backgroundColor: '#ffffff', outline: { width: 2, color: '#525252' }, shadow: { h: 3, v: 3, blur: 2, color: '#808080' } };
-    const slides = Array.from({ length: Math.max(60, settings.editors) }, (_, s) => ({ id: `s${s}`, elements: [0, 1, 2].map((e) => text(`s${s}-t${e}`, 40 + 100 * e)) }));
-    const created = await gql(graphql, 'mutation($i: CreateDeckInput!) { createDeck(input: $i) { deck { id } } }', { i: { title: 'Remote editors', document: { title: 'Remote editors', width: 1000, height: 562.5, theme, slides } } }, owner.token);
+    const { documentWithSlides, textElement } = await import('../../test/deck-follower.js');
+    const slides = Array.from({ length: Math.max(60, settings.editors) }, (_, s) => ({ id: `s${s}`, elements: [0, 1, 2].map((e) => textElement(`s${s}-t${e}`, { left: 60, top: 40 + 100 * e, width: 600 })) }));
+    const created = await gql(graphql, 'mutation($i: CreateDeckInput!) { createDeck(input: $i) { deck { id } } }', { i: { title: 'Remote editors', document: documentWithSlides('Remote editors', slides) } }, owner.token);
     const deckId = created.data!.createDeck.deck.id as string;
     for (const editor of editors.slice(1)) await gql(graphql, 'mutation($i: ShareDeckInput!) { shareDeck(input: $i) { error { code } } }', { i: { deckId, userId: editor.userId, role: 'EDITOR' } }, owner.token);
 

@@ -40,7 +40,6 @@ type Account = { token: string; userId: string };
 
 const slideId = (slide: number) => `s${slide}`;
 const elementId = (slide: number, element: number) => `s${slide}-t${element}`;
-const text = (id: string, top: number) => ({ id, type: 'text', left: 60, top, width: 600, height: 60, rotate: 0, content: `<p>${id}</p>`, defaultFontName: 'Arial', defaultColor: '#333333' });
 /** Editor `editor`'s `k`-th edit: retyping the text of one of the elements on its own slide. */
 const edit = (editor: number, k: number): DeckOperation[] => [
   { type: 'UPDATE_ELEMENT', slideId: slideId(editor), elementId: elementId(editor, k % ELEMENTS_PER_SLIDE), props: { content: `<p>Editor ${editor}, edit ${k}</p>` } },
@@ -49,13 +48,13 @@ const edit = (editor: number, k: number): DeckOperation[] => [
 async function createDeck(stack: Stack, owner: Account, editors: Account[]): Promise<{ id: string; revision: number }> {
   const { gql } = await import('../../test/stack.js');
   const graphql = `${stack.routerUrl}/graphql`;
-  const theme = { themeColors: ['#000000'], fontColor: '#333333', fontName: 'Arial', backgroundColor: '#ffffff', outline: { width: 2, color: '#525252' }, shadow: { h: 3, v: 3, blur: 2, color: '#808080' } };
+  const { documentWithSlides, textElement } = await import('../../test/deck-follower.js');
   const slides = Array.from({ length: SLIDES }, (_, s) => ({
     id: slideId(s),
     background: { type: 'solid', color: '#ffffff' },
-    elements: Array.from({ length: ELEMENTS_PER_SLIDE }, (_, e) => text(elementId(s, e), 40 + 100 * e)),
+    elements: Array.from({ length: ELEMENTS_PER_SLIDE }, (_, e) => textElement(elementId(s, e), { left: 60, top: 40 + 100 * e, width: 600 })),
   }));
-  const document = { title: 'Co-edited by many', width: 1000, height: 562.5, theme, slides };
+  const document = documentWithSlides('Co-edited by many', slides);
   const created = await gql(graphql, 'mutation($i: CreateDeckInput!) { createDeck(input: $i) { deck { id revision slideCount } error { code message } } }', { i: { title: document.title, document } }, owner.token);
   const deck = created.data?.createDeck?.deck as { id: string; revision: number; slideCount: number } | undefined;
   if (!deck || deck.slideCount !== SLIDES) throw new Error(`createDeck failed: ${JSON.stringify(created).slice(0, 500)}`);
