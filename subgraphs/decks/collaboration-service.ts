@@ -14,9 +14,8 @@ import { applyOperations, type DeckOperation, DeckOperationListSchema, type Oper
 import { assembleDocument } from './deck-parts.js';
 import { type DeckEventMessage, type DeckEvents, eventFromBatch } from './deck-events.js';
 import type { DeckPresence, Participant } from './deck-presence.js';
-import type { Deck, DeckStore, DocumentParts } from './deck-store.js';
+import type { Deck, DeckRole, DeckStore, DocumentParts } from './deck-store.js';
 import type { BatchKind, DeckOperationBatch, LockedDeck, OperationLogStore } from './operation-log-store.js';
-import { can, roleOn } from './deck-access.js';
 
 /** How many revisions of log a deck keeps; older ones are folded into a snapshot. */
 export const DEFAULT_LOG_RETENTION = 1000;
@@ -258,9 +257,10 @@ export class CollaborationService {
   }
 }
 
-function isMember(viewer: Viewer, deck: Deck, membership: Parameters<typeof roleOn>[2]): boolean {
-  // roleOn also grants VIEWER to anyone on a public template; following edits needs a real role.
-  return can(roleOn(viewer, deck, membership), 'read') && (deck.ownerId === viewer.userId || viewer.role === 'ADMIN' || Boolean(membership));
+/** Owner, admin or collaborator: every one of them may read. (roleOn also grants VIEWER to anyone
+ *  on a public template; following edits live needs one of these real roles.) */
+function isMember(viewer: Viewer, deck: Deck, membership: DeckRole | null | undefined): boolean {
+  return deck.ownerId === viewer.userId || viewer.role === 'ADMIN' || Boolean(membership);
 }
 
 async function* reloadOnly(deck: Deck, reason: string): AsyncGenerator<DeckEventMessage> {
