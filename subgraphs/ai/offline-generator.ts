@@ -2,12 +2,9 @@
 // plain outline from the topic alone; the AI generation issue makes it use source text and style.
 // Output follows the outline grammar and AIPPT slide objects of REST-COMPAT.md.
 
-export type AipptSlide =
-  | { type: 'cover'; data: { title: string; text: string } }
-  | { type: 'contents'; data: { items: string[] } }
-  | { type: 'transition'; data: { title: string; text: string } }
-  | { type: 'content'; data: { title: string; items: { title: string; text: string }[] } }
-  | { type: 'end'; data: Record<string, never> };
+import type { AipptSlide } from '../../lib/pptist/aippt.js';
+
+export type { AipptSlide };
 
 type Language = 'en' | 'zh-CN' | 'ja';
 
