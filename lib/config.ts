@@ -51,6 +51,12 @@ const ConfigSchema = z.object({
     .regex(/^[\w-]+:\S{16,}(,[\w-]+:\S{16,})*$/, 'must be id:secret[,id:secret…] with secrets of 16+ characters')
     .optional(),
   SERVICE_CLIENT_ID: z.string().min(1).optional(),
+  // Service clients (ids from SERVICE_CLIENTS) that may act for any user, comma-separated: the AI
+  // agent writes generated slides into users' decks as ordinary, attributed deck operations.
+  SERVICE_DELEGATES: z.string().regex(/^[\w-]+(,[\w-]+)*$/, 'must be client ids separated by commas').optional(),
+  // The ai subgraph's and worker's own credentials (one of SERVICE_CLIENTS, listed in SERVICE_DELEGATES).
+  AI_AGENT_CLIENT_ID: z.string().min(1).optional(),
+  AI_AGENT_CLIENT_SECRET: z.string().min(16).optional(),
   SERVICE_CLIENT_SECRET: z.string().min(16).optional(),
   // The REST contract's compatibility exception: the old web client calls its legacy routes with no
   // token, and anonymous calls there act as this workspace account. Off unless set (npm start sets
@@ -58,10 +64,25 @@ const ConfigSchema = z.object({
   LEGACY_ANONYMOUS_ACCESS: z.stringbool().default(false),
   LEGACY_WORKSPACE_EMAIL: z.email().default('workspace@localhost.localdomain'),
   LEGACY_WORKSPACE_ROLE: z.enum(['USER', 'ADMIN']).default('ADMIN'),
+  // PPTist's /tools/* routes (REST-COMPAT.md §2): PPTist sends no credentials, so by default they
+  // take anonymous callers (as the workspace account, under LEGACY_ANONYMOUS_ACCESS); true makes
+  // them require a token (a Bearer header or ?token=), refusing with {"state": -1} without one.
+  TOOLS_REQUIRE_TOKEN: z.stringbool().default(false),
   // The router's per-user request rate (per address for anonymous callers: half of it). Raised only
   // for load tests; the other abuse limits are fixed in lib/rate-limit.ts.
   ROUTER_REQUESTS_PER_MINUTE: z.coerce.number().int().min(10).default(1200),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Redis key prefix of the BullMQ queues: platforms sharing one Redis (or test stacks) keep their
+  // jobs apart with different prefixes. BullMQ's own default, so existing queues are found.
+  QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('bull'),
+  // How long a worker's claim on a job lasts without renewal: a worker that dies gives its job back
+  // to the queue after about this long (BullMQ's lockDuration and stalled-job check).
+  WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // Generation jobs one user may have queued or running at once; more are refused (not queued), so
+  // one person cannot fill every worker.
+  GENERATION_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
+  // Model tokens (prompt + completion) one user may spend per UTC day; 0 switches the quota off.
+  DAILY_TOKEN_QUOTA: z.coerce.number().int().min(0).default(2_000_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -26,6 +26,9 @@ export async function listen<T>(pubsub: PubSub, topic: string, onMessage: (messa
 
 export const topics = {
   generationEvents: (jobId: string) => `ai.generation.${jobId}`,
+  // Signals to the worker running a job (cancel); kept off the events topic so the worker does not
+  // hear its own events echoed back.
+  generationControl: (jobId: string) => `ai.generation.control.${jobId}`,
   deckEvents: (deckId: string) => `decks.events.${deckId}`,
   deckPresence: (deckId: string) => `decks.presence.${deckId}`,
 } as const;

@@ -1,5 +1,6 @@
 // BullMQ queues by name, so producers (subgraphs) and consumers (workers) agree on one spelling.
 import { Queue } from 'bullmq';
+import { config } from './config.js';
 import { createRedis } from './redis.js';
 
 export const QueueName = {
@@ -10,8 +11,12 @@ export interface GenerationJobData {
   jobId: string;
 }
 
-export function createGenerationQueue(): Queue<GenerationJobData> {
+/** The key prefix of every queue; producers and workers of one platform must agree on it. */
+export const queuePrefix = (prefix?: string) => prefix ?? config().QUEUE_PREFIX;
+
+export function createGenerationQueue(prefix?: string): Queue<GenerationJobData> {
   return new Queue<GenerationJobData>(QueueName.generation, {
+    prefix: queuePrefix(prefix),
     // BullMQ treats a passed-in connection as shared and does not close it: see closeQueue.
     connection: createRedis('queue:generation'),
     defaultJobOptions: {

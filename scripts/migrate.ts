@@ -19,14 +19,16 @@ export function migrateDeploy(databaseUrl: string): void {
   prismaCli(['migrate', 'deploy'], databaseUrl);
 }
 
-/** Applies migrations, then seeds what the product ships (templates). */
+/** Applies migrations, then seeds what the product ships (templates, the offline model). */
 export async function migrateAndSeed(databaseUrl: string): Promise<void> {
   migrateDeploy(databaseUrl);
   const { createPrisma } = await import('../lib/db.js');
   const { seedTemplates } = await import('../prisma/seed-templates.js');
+  const { seedModels } = await import('../prisma/seed-models.js');
   const prisma = createPrisma({ url: databaseUrl });
   try {
     await seedTemplates(prisma);
+    await seedModels(prisma);
   } finally {
     await prisma.$disconnect();
   }

@@ -1,4 +1,5 @@
-// npx tsx scripts/rotate-kek.ts — re-wraps every sealed API key under KEY_ENCRYPTION_KEY_ID.
+// npx tsx scripts/rotate-kek.ts — re-wraps every sealed API key (users' keys and the model registry's)
+// under KEY_ENCRYPTION_KEY_ID.
 // Rotation: add the new key to KEY_ENCRYPTION_KEYS, point KEY_ENCRYPTION_KEY_ID at it, deploy, run
 // this; once it reports 0 failed, the old key can be removed from configuration. Only data keys are
 // re-wrapped; ciphertexts stay as they are. Safe to re-run and to run next to live traffic.
@@ -7,6 +8,7 @@ import { EnvelopeError, type KeyRing, keyRing, rewrap } from '../lib/crypto/enve
 import { createPrisma, type PrismaClient } from '../lib/db.js';
 import { AuditStore } from '../subgraphs/users/audit-store.js';
 import { ApiKeyStore } from '../subgraphs/users/api-key-store.js';
+import { ModelStore, sealedKeyOf } from '../subgraphs/ai/model-store.js';
 
 export interface RotationSummary {
   rewrapped: number;
@@ -53,7 +55,23 @@ export async function rotateKeyEncryptionKey(prisma: PrismaClient, ring: KeyRing
     }
   }
   summary.current = Math.max(0, (await store.countUnderKek(ring.currentId)) - summary.rewrapped);
+  await rotateModelKeys(prisma, ring, summary, fail);
   return summary;
+}
+
+/** The model registry's keys (ai.models), under the same rules as users' keys. */
+async function rotateModelKeys(prisma: PrismaClient, ring: KeyRing, summary: RotationSummary, fail: (id: string, reason: string) => void): Promise<void> {
+  const models = new ModelStore(prisma);
+  for (const model of await models.keysNotUnder(ring.currentId)) {
+    const sealed = sealedKeyOf(model);
+    if (!sealed) continue;
+    try {
+      if (await models.updateWrap(model.id, rewrap(sealed, ring), sealed.kekId)) summary.rewrapped++;
+      else fail(model.id, 'changed during rotation');
+    } catch (error) {
+      fail(model.id, describe(error));
+    }
+  }
 }
 
 async function main(): Promise<void> {

@@ -78,17 +78,25 @@ function keyEncryptionKeys(): void {
 
 /**
  * The local run switches the REST contract's compatibility exception on (the old web client sends
- * no token on its legacy routes), with service credentials for the router generated once.
+ * no token on its legacy routes), with service credentials generated once: the router's, and the
+ * AI agent's (it writes generated slides into users' decks).
  */
-function legacyAccess(): void {
+function serviceClients(): void {
   env.LEGACY_ANONYMOUS_ACCESS ??= 'true';
   if (env.SERVICE_CLIENTS) return;
-  const path = join(LOCAL, 'service-client-secret');
-  if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('base64url'), { mode: 0o600 });
-  const secret = readFileSync(path, 'utf8').trim();
-  env.SERVICE_CLIENTS = `rest-facade:${secret}`;
+  const secretOf = (name: string) => {
+    const path = join(LOCAL, name);
+    if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('base64url'), { mode: 0o600 });
+    return readFileSync(path, 'utf8').trim();
+  };
+  const router = secretOf('service-client-secret');
+  const agent = secretOf('ai-agent-secret');
+  env.SERVICE_CLIENTS = `rest-facade:${router},ai-agent:${agent}`;
   env.SERVICE_CLIENT_ID = 'rest-facade';
-  env.SERVICE_CLIENT_SECRET = secret;
+  env.SERVICE_CLIENT_SECRET = router;
+  env.SERVICE_DELEGATES = 'ai-agent';
+  env.AI_AGENT_CLIENT_ID = 'ai-agent';
+  env.AI_AGENT_CLIENT_SECRET = agent;
 }
 
 async function signingKeys(): Promise<void> {
@@ -170,7 +178,7 @@ async function main(): Promise<void> {
   }
   await signingKeys();
   keyEncryptionKeys();
-  legacyAccess();
+  serviceClients();
   await migrateAndSeed(env.DATABASE_URL);
 
   const ports = { users: env.USERS_PORT ?? '4001', decks: env.DECKS_PORT ?? '4002', ai: env.AI_PORT ?? '4003', media: env.MEDIA_PORT ?? '4004' };

@@ -106,6 +106,15 @@ const ROWS: Row[] = [
   { field: 'signOutEverywhere', kind: 'mutation', doc: 'mutation { signOutEverywhere { revokedCount } }', expect: ANY_AUTH, fresh: 'account' },
   { field: 'createDeck', kind: 'mutation', doc: 'mutation { createDeck(input: { title: "Matrix" }) { error { code } } }', expect: ANY_AUTH },
   { field: 'startGeneration', kind: 'mutation', doc: 'mutation { startGeneration(input: { topic: "Matrix", slideCount: 5 }) { error { code } } }', expect: ANY_AUTH },
+  { field: 'cancelGeneration', kind: 'mutation', doc: 'mutation($id: ID!) { cancelGeneration(id: $id) { error { code } } }', vars: (f) => ({ id: f.jobId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:ALREADY_FINISHED', other: 'FORBIDDEN', admin: 'data:ALREADY_FINISHED' } },
+  { field: 'myGenerations', kind: 'query', doc: '{ myGenerations { id } }', expect: ANY_AUTH },
+  { field: 'myGenerationUsage', kind: 'query', doc: '{ myGenerationUsage { jobs } }', expect: ANY_AUTH },
+  { field: 'aiModels', kind: 'query', doc: '{ aiModels { id } }', expect: ANY_AUTH },
+  { field: 'aiModel', kind: 'query', doc: 'query { aiModel(id: "00000000-0000-4000-8000-0000000000f1") { id } }', expect: ANY_AUTH },
+  { field: 'createAiModel', kind: 'mutation', doc: 'mutation { createAiModel(input: { name: "matrix", providerModel: "m", baseUrl: "http://127.0.0.1:9/v1", personal: true }) { error { code } } }', expect: ANY_AUTH },
+  // A platform model: only admins change it; others are refused, and missing ids are data.
+  { field: 'updateAiModel', kind: 'mutation', doc: 'mutation { updateAiModel(id: "00000000-0000-4000-8000-0000000000f1", input: { enabled: true }) { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'FORBIDDEN', other: 'FORBIDDEN', admin: 'ok' } },
+  { field: 'deleteAiModel', kind: 'mutation', doc: 'mutation { deleteAiModel(id: "00000000-0000-4000-8000-000000000000") }', expect: ANY_AUTH },
   { field: 'generationEvents', kind: 'subscription', doc: 'subscription($id: ID!) { generationEvents(jobId: $id) { seq } }', vars: (f) => ({ id: f.jobId }), expect: OWNED },
 ];
 
@@ -133,6 +142,12 @@ beforeAll(async () => {
   const adminToken = await signInAs(admin.email);
   const deck = await gql(graphql, 'mutation { createDeck(input: { title: "Owned" }) { deck { id } } }', {}, owner.token);
   const job = await gql(graphql, 'mutation { startGeneration(input: { topic: "Owned", slideCount: 5 }) { job { id } } }', {}, owner.token);
+  // The job finishes at once (offline writer); rows that act on it expect a finished job.
+  for (let i = 0; i < 100; i++) {
+    const status = (await gql(graphql, 'query($id: ID!) { generationJob(id: $id) { status } }', { id: job.data?.startGeneration.job.id }, owner.token)).data?.generationJob.status;
+    if (status === 'SUCCEEDED') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const key = await gql(graphql, 'mutation { addApiKey(input: { provider: "openai", label: "owned", key: "sk-owned-0123456789" }) { apiKey { id } } }', {}, owner.token);
   const image = await prisma.image.create({
     data: { ownerId: owner.userId, storageKey: `images/matrix-${Date.now()}.png`, originalFilename: 'a.png', mimeType: 'image/png', fileSize: 10 },

@@ -9,7 +9,7 @@ const ROOT = resolve(import.meta.dirname ?? '.', '..');
 it('docker-compose.yml is valid and runs every process of the platform', () => {
   const resolved = execFileSync('docker-compose', ['-f', resolve(ROOT, 'docker-compose.yml'), 'config'], {
     encoding: 'utf8',
-    env: { ...process.env, JWT_PUBLIC_KEY: 'public-pem', JWT_PRIVATE_KEY: 'private-pem', KEY_ENCRYPTION_KEYS: 'k1:a2V5' },
+    env: { ...process.env, JWT_PUBLIC_KEY: 'public-pem', JWT_PRIVATE_KEY: 'private-pem', KEY_ENCRYPTION_KEYS: 'k1:a2V5', AI_AGENT_CLIENT_SECRET: 'agent-secret-of-16+' },
   });
   const compose = parse(resolved) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: unknown[] }> };
   expect(Object.keys(compose.services).sort()).toEqual(['ai', 'ai-worker', 'decks', 'media', 'migrate', 'postgres', 'redis', 'router', 'users']);

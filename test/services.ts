@@ -35,7 +35,11 @@ export async function setUpServices(): Promise<void> {
   process.env.KEY_ENCRYPTION_KEYS = `test-1:${randomBytes(32).toString('base64')}`;
   process.env.KEY_ENCRYPTION_KEY_ID = 'test-1';
   const serviceSecret = randomBytes(24).toString('base64url');
-  process.env.SERVICE_CLIENTS = `rest-facade:${serviceSecret}`;
+  const agentSecret = randomBytes(24).toString('base64url');
+  process.env.SERVICE_CLIENTS = `rest-facade:${serviceSecret},ai-agent:${agentSecret}`;
+  process.env.SERVICE_DELEGATES = 'ai-agent';
+  process.env.AI_AGENT_CLIENT_ID = 'ai-agent';
+  process.env.AI_AGENT_CLIENT_SECRET = agentSecret;
   process.env.SERVICE_CLIENT_ID = 'rest-facade';
   process.env.SERVICE_CLIENT_SECRET = serviceSecret;
 }

@@ -8,7 +8,7 @@ import { createPrisma } from '../lib/db.js';
 import type { RunningServer } from '../lib/subgraph-server.js';
 import { createRouterServer } from '../router/server.js';
 import { createAiServer } from '../subgraphs/ai/server.js';
-import { startAiWorker } from '../subgraphs/ai/worker.js';
+import { type AiWorkerOptions, startAiWorker } from '../subgraphs/ai/worker.js';
 import { createDecksServer } from '../subgraphs/decks/server.js';
 import { createMediaServer } from '../subgraphs/media/server.js';
 import { createUsersServer } from '../subgraphs/users/server.js';
@@ -17,6 +17,8 @@ type SubgraphKey = 'users' | 'decks' | 'ai' | 'media';
 
 export interface Stack {
   routerUrl: string;
+  /** The BullMQ key prefix of this stack (worker processes started by a test must use it). */
+  queuePrefix: string;
   /** With `decksReplicas: 2`: a second router whose decks subgraph is a second replica. */
   replicaRouterUrl?: string;
   subgraphUrls: Record<SubgraphKey, string>;
@@ -35,19 +37,26 @@ export interface StackOptions {
   /** Two decks replicas, each behind its own router, sharing Postgres and Redis with the rest. */
   decksReplicas?: 1 | 2;
   decks?: Omit<Parameters<typeof createDecksServer>[0] & object, 'prisma'>;
+  /** The ai worker's settings (short retries and breaker windows in tests); `false`: no worker. */
+  worker?: Omit<AiWorkerOptions, 'prisma' | 'agent'> | false;
+  ai?: Omit<Parameters<typeof createAiServer>[0] & object, 'prisma' | 'agent'>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const legacy = options.legacyAnonymousAccess ?? false;
   const deckQueries = { count: 0 };
   const decksPrisma = options.countDeckQueries ? createPrisma({ onQuery: () => void deckQueries.count++ }) : undefined;
-  const [users, decks, ai, media] = await Promise.all([
+  const [users, decks, media] = await Promise.all([
     createUsersServer({ legacyAnonymousAccess: legacy }).listen(0),
     createDecksServer({ prisma: decksPrisma, ...options.decks }).listen(0),
-    createAiServer().listen(0),
     createMediaServer().listen(0),
   ]);
-  const worker = startAiWorker();
+  // The ai subgraph and its worker reach users and decks through the graph, as the AI agent.
+  const agent = { usersUrl: users.url, decksUrl: decks.url };
+  // Test files run in parallel against one Redis: each stack's jobs go to its own workers only.
+  const queuePrefix = `test-${process.pid}-${Date.now()}`;
+  const ai = await createAiServer({ ...options.ai, agent, queuePrefix }).listen(0);
+  const worker = options.worker === false ? null : startAiWorker({ ...options.worker, agent, queuePrefix });
   const config = parseConfig({
     ...process.env,
     USERS_URL: users.url,
@@ -69,6 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   return {
     routerUrl: router.url,
+    queuePrefix,
     replicaRouterUrl,
     subgraphUrls: { users: users.url, decks: decks.url, ai: ai.url, media: media.url },
     deckQueries,
@@ -80,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await running.get('replica-router')?.close();
       running.delete('replica-router');
       await router.close();
-      await worker.close();
+      await worker?.close();
       await Promise.all([...running.values()].map((s) => s.close()));
       await decksPrisma?.$disconnect();
     },

@@ -9,10 +9,15 @@ import type { GenerationEvent as EventRow, GenerationStore } from './generation-
 export const GenerationEventType = [
   'QUEUED',
   'STARTED',
+  // A new stage (outline, slides, done…); its payload carries the deck once one exists.
+  'STAGE',
   'OUTLINE_CHUNK',
   'OUTLINE_READY',
   'SLIDE',
   'PROGRESS',
+  // Something the client should know that did not stop the job: a retry, degraded mode, a repaired reply.
+  'WARNING',
+  'USAGE',
   'SUCCEEDED',
   'FAILED',
   'CANCELLED',
@@ -43,6 +48,17 @@ export class GenerationEvents {
     const message = toMessage(await this.store.appendEvent(jobId, type, payload));
     await this.pubsub.publish(topics.generationEvents(jobId), message);
     return message;
+  }
+
+  /** Tells the worker running the job to stop (its model call is aborted at once). */
+  async signalCancel(jobId: string): Promise<void> {
+    await this.pubsub.publish(topics.generationControl(jobId), { type: 'CANCEL' });
+  }
+
+  onCancel(jobId: string, onCancel: () => void): Promise<() => void> {
+    return listen<{ type: string }>(this.pubsub, topics.generationControl(jobId), (message) => {
+      if (message.type === 'CANCEL') onCancel();
+    });
   }
 
   stream(jobId: string, afterSeq: number): AsyncIterableIterator<GenerationEventMessage> {

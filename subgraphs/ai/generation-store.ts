@@ -1,16 +1,28 @@
-// The only place that touches ai.generation_jobs and ai.generation_events.
+// The only place that touches ai.generation_jobs, ai.generation_events and ai.usage_days.
 import type { Prisma, PrismaClient } from '../../lib/db.js';
-import type { GenerationEvent, GenerationJob, GenerationStatus } from '../../lib/generated/prisma/client.js';
+import type { GenerationEvent, GenerationJob, GenerationMode, GenerationStatus } from '../../lib/generated/prisma/client.js';
 
-export type { GenerationEvent, GenerationJob, GenerationStatus };
+export type { GenerationEvent, GenerationJob, GenerationMode, GenerationStatus };
 
 export interface NewGenerationJob {
   ownerId: string;
   idempotencyKey: string;
+  mode: GenerationMode;
   topic: string;
+  sourceText: string | null;
+  outline: string | null;
   language: string;
+  style: string | null;
   slideCount: number;
+  templateId: string | null;
+  modelId: string | null;
+  deckId: string | null;
 }
+
+export const FINISHED_STATUSES: ReadonlySet<GenerationStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** The UTC day a usage figure counts towards (the quota resets at 00:00 UTC). */
+export const usageDay = (at = new Date()) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 
 export class GenerationStore {
   constructor(private readonly prisma: PrismaClient) {}
@@ -25,6 +37,14 @@ export class GenerationStore {
 
   findById(id: string): Promise<GenerationJob | null> {
     return this.prisma.generationJob.findUnique({ where: { id } });
+  }
+
+  listByOwner(ownerId: string, take: number): Promise<GenerationJob[]> {
+    return this.prisma.generationJob.findMany({ where: { ownerId }, orderBy: { createdAt: 'desc' }, take });
+  }
+
+  countActive(ownerId: string): Promise<number> {
+    return this.prisma.generationJob.count({ where: { ownerId, status: { in: ['QUEUED', 'RUNNING'] } } });
   }
 
   /**
@@ -48,15 +68,65 @@ export class GenerationStore {
     return this.prisma.generationJob.update({ where: { id }, data });
   }
 
-  /** Appends the next event of a job's log; seq is the log position clients resume from. */
-  appendEvent(jobId: string, type: string, payload: Prisma.InputJsonValue): Promise<GenerationEvent> {
-    return this.prisma.$transaction(async (tx) => {
-      const last = await tx.generationEvent.findFirst({ where: { jobId }, orderBy: { seq: 'desc' }, select: { seq: true } });
-      return tx.generationEvent.create({ data: { jobId, seq: (last?.seq ?? 0) + 1, type, payload } });
-    });
+  /** Changes a job only while it is unfinished; false when it had already finished (e.g. cancelled meanwhile). */
+  async updateIfUnfinished(id: string, data: Prisma.GenerationJobUpdateManyMutationInput): Promise<boolean> {
+    const { count } = await this.prisma.generationJob.updateMany({ where: { id, status: { in: ['QUEUED', 'RUNNING'] } }, data });
+    return count > 0;
+  }
+
+  /**
+   * Appends the next event of a job's log in one statement; seq is the position clients resume
+   * from. Two writers (the worker and a cancel) can race for a seq: the primary key refuses the
+   * loser, which takes the next one.
+   */
+  async appendEvent(jobId: string, type: string, payload: Prisma.InputJsonValue): Promise<GenerationEvent> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [row] = await this.prisma.$queryRaw<{ job_id: string; seq: number; type: string; payload: unknown; created_at: Date }[]>`
+          INSERT INTO ai.generation_events (job_id, seq, type, payload)
+          SELECT ${jobId}::uuid, COALESCE(MAX(seq), 0) + 1, ${type}, ${JSON.stringify(payload)}::jsonb
+          FROM ai.generation_events WHERE job_id = ${jobId}::uuid
+          RETURNING job_id, seq, type, payload, created_at`;
+        return { jobId: row!.job_id, seq: row!.seq, type: row!.type, payload: row!.payload as Prisma.JsonValue, createdAt: row!.created_at };
+      } catch (error) {
+        if (attempt >= 5 || !String((error as Error).message).includes('generation_events_pkey')) throw error;
+      }
+    }
   }
 
   eventsAfter(jobId: string, afterSeq: number): Promise<GenerationEvent[]> {
     return this.prisma.generationEvent.findMany({ where: { jobId, seq: { gt: afterSeq } }, orderBy: { seq: 'asc' } });
+  }
+
+  eventsOfTypes(jobId: string, types: string[]): Promise<GenerationEvent[]> {
+    return this.prisma.generationEvent.findMany({ where: { jobId, type: { in: types } }, orderBy: { seq: 'asc' } });
+  }
+
+  /** Adds a model call's tokens and cost to the job and to its owner's day, together. */
+  async addUsage(job: { id: string; ownerId: string }, spent: { promptTokens: number; completionTokens: number; costUsd: number }): Promise<GenerationJob> {
+    const day = usageDay();
+    const usage = { promptTokens: spent.promptTokens, completionTokens: spent.completionTokens, costUsd: spent.costUsd };
+    const [updated] = await this.prisma.$transaction([
+      this.prisma.generationJob.update({
+        where: { id: job.id },
+        data: { promptTokens: { increment: usage.promptTokens }, completionTokens: { increment: usage.completionTokens }, costUsd: { increment: usage.costUsd } },
+      }),
+      this.prisma.aiUsageDay.upsert({
+        where: { userId_day: { userId: job.ownerId, day } },
+        create: { userId: job.ownerId, day, ...usage },
+        update: { promptTokens: { increment: usage.promptTokens }, completionTokens: { increment: usage.completionTokens }, costUsd: { increment: usage.costUsd } },
+      }),
+    ]);
+    return updated;
+  }
+
+  /** Counts a started job towards its owner's day. */
+  async countJob(ownerId: string): Promise<void> {
+    const day = usageDay();
+    await this.prisma.aiUsageDay.upsert({ where: { userId_day: { userId: ownerId, day } }, create: { userId: ownerId, day, jobs: 1 }, update: { jobs: { increment: 1 } } });
+  }
+
+  usageOn(userId: string, day = usageDay()) {
+    return this.prisma.aiUsageDay.findUnique({ where: { userId_day: { userId, day } } });
   }
 }

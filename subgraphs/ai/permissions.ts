@@ -1,8 +1,9 @@
 import { allow, isAuthenticated, type RootPermissions } from '../../lib/graphql/permissions.js';
 
 export const aiPermissions: RootPermissions = {
-  Query: { generationJob: isAuthenticated },
-  Mutation: { startGeneration: isAuthenticated },
+  Query: { generationJob: isAuthenticated, myGenerations: isAuthenticated, myGenerationUsage: isAuthenticated, aiModels: isAuthenticated, aiModel: isAuthenticated },
+  // Who may change which model (admins: platform models; everyone: their own) is the registry's call.
+  Mutation: { startGeneration: isAuthenticated, cancelGeneration: isAuthenticated, createAiModel: isAuthenticated, updateAiModel: isAuthenticated, deleteAiModel: isAuthenticated },
   // Access is checked once in `subscribe` (GenerationService.subscribe), not per event.
   Subscription: { generationEvents: allow },
 };

@@ -6,27 +6,39 @@ import { withPermissions } from '../../lib/graphql/permissions.js';
 import { RateLimiter } from '../../lib/rate-limit.js';
 import { createRedis } from '../../lib/redis.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
+import { AgentGraphClient, type AgentGraphOptions } from './agent-graph-client.js';
 import { aiPermissions } from './permissions.js';
 import { GenerationEvents } from './generation-events.js';
-import { GenerationService } from './generation-service.js';
+import { type GenerationLimits, GenerationService } from './generation-service.js';
 import { GenerationStore } from './generation-store.js';
+import { ModelRegistry } from './model-registry.js';
+import { ModelStore } from './model-store.js';
 import { buildAiSchema } from './schema/index.js';
 
-export function createAiServer(deps: { prisma?: PrismaClient } = {}) {
+export function createAiServer(deps: { prisma?: PrismaClient; agent?: AgentGraphOptions; limits?: GenerationLimits; queuePrefix?: string } = {}) {
   const prisma = deps.prisma ?? createPrisma();
   const pubsub = createPubSub('ai');
   const log = createLogger('ai');
-  const queue = createGenerationQueue();
+  const queue = createGenerationQueue(deps.queuePrefix);
   // Connection trouble (Redis restarting) is retried by ioredis; say so in the log, not on stderr.
   queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
   const generationStore = new GenerationStore(prisma);
+  const models = new ModelRegistry(new ModelStore(prisma));
   const redis = createRedis('ai');
-  const generations = new GenerationService(generationStore, new GenerationEvents(generationStore, pubsub), queue, new RateLimiter(redis));
+  const generations = new GenerationService(
+    generationStore,
+    new GenerationEvents(generationStore, pubsub),
+    queue,
+    new RateLimiter(redis),
+    models,
+    new AgentGraphClient(deps.agent),
+    deps.limits,
+  );
   return createSubgraphServer({
     name: 'ai',
     schema: withPermissions(buildAiSchema(), aiPermissions),
     log,
-    context: (base) => ({ ...base, generationStore, generations }),
+    context: (base) => ({ ...base, generationStore, generations, models }),
     onClose: async () => {
       await closeQueue(queue);
       await closePubSub(pubsub);

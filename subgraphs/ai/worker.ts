@@ -5,21 +5,51 @@ import { config } from '../../lib/config.js';
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { closePubSub, createPubSub } from '../../lib/pubsub.js';
-import { closeQueue, type GenerationJobData, QueueName } from '../../lib/queues.js';
+import { closeQueue, type GenerationJobData, QueueName, queuePrefix } from '../../lib/queues.js';
 import { createRedis } from '../../lib/redis.js';
+import { AgentGraphClient, type AgentGraphOptions } from './agent-graph-client.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { GenerationEvents } from './generation-events.js';
+import { GenerationRunner } from './generation-runner.js';
 import { GenerationStore } from './generation-store.js';
-import { GenerationRunner } from './generation-worker.js';
+import { ModelCaller, type ModelCallTuning } from './model-call.js';
+import { ModelRegistry } from './model-registry.js';
+import { ModelStore } from './model-store.js';
 
-export function startAiWorker(deps: { prisma?: PrismaClient } = {}) {
+export interface AiWorkerOptions {
+  prisma?: PrismaClient;
+  agent?: AgentGraphOptions;
+  /** Retry and timeout settings of model calls (tests shorten them). */
+  modelCalls?: ModelCallTuning;
+  breaker?: Partial<CircuitBreakerOptions>;
+  lockMs?: number;
+  queuePrefix?: string;
+}
+
+export function startAiWorker(options: AiWorkerOptions = {}) {
   const log = createLogger('ai-worker');
-  const prisma = deps.prisma ?? createPrisma();
+  const prisma = options.prisma ?? createPrisma();
   const pubsub = createPubSub('ai-worker');
+  const redis = createRedis('ai-worker');
   const store = new GenerationStore(prisma);
-  const runner = new GenerationRunner(store, new GenerationEvents(store, pubsub), log);
+  const runner = new GenerationRunner({
+    store,
+    events: new GenerationEvents(store, pubsub),
+    models: new ModelRegistry(new ModelStore(prisma)),
+    caller: new ModelCaller(new CircuitBreaker(redis, options.breaker), options.modelCalls),
+    agent: new AgentGraphClient(options.agent),
+    log,
+  });
+  const lockDuration = options.lockMs ?? config().WORKER_LOCK_MS;
   const worker = new Worker<GenerationJobData>(QueueName.generation, (job) => runner.run(job.data.jobId), {
     connection: createRedis('worker:generation'),
+    prefix: queuePrefix(options.queuePrefix),
     concurrency: config().WORKER_CONCURRENCY,
+    // A worker that dies stops renewing its lock; another worker takes the job back after about
+    // this long and resumes it (the runner's steps are idempotent).
+    lockDuration,
+    stalledInterval: lockDuration,
+    maxStalledCount: 3,
   });
   worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.data.jobId }, 'generation job failed in queue'));
   // Connection trouble (Redis restarting) is retried by ioredis; say so in the log, not on stderr.
@@ -29,7 +59,8 @@ export function startAiWorker(deps: { prisma?: PrismaClient } = {}) {
     async close() {
       await closeQueue(worker);
       await closePubSub(pubsub);
-      if (!deps.prisma) await prisma.$disconnect();
+      redis.disconnect();
+      if (!options.prisma) await prisma.$disconnect();
     },
   };
 }

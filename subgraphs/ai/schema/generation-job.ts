@@ -1,5 +1,5 @@
 import { builder, UserError } from '../builder.js';
-import { canReadJob, type StartResult } from '../generation-service.js';
+import { type CancelResult, canReadJob, type StartResult } from '../generation-service.js';
 import type { GenerationJob as JobRow } from '../generation-store.js';
 import { UserRef } from './user-ref.js';
 
@@ -7,22 +7,54 @@ const GenerationStatus = builder.enumType('GenerationStatus', {
   values: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const,
 });
 
+const GenerationMode = builder.enumType('GenerationMode', {
+  description: 'DECK: outline, slides and a finished deck; OUTLINE: the outline only; SLIDES: AI slides from a given outline (no deck)',
+  values: ['DECK', 'OUTLINE', 'SLIDES'] as const,
+});
+
+const GenerationUsage = builder.objectRef<{ promptTokens: number; completionTokens: number; costUsd: number }>('GenerationUsage').implement({
+  fields: (t) => ({
+    promptTokens: t.exposeInt('promptTokens'),
+    completionTokens: t.exposeInt('completionTokens'),
+    costUsd: t.exposeFloat('costUsd', { description: 'Estimated from the model’s prices in the registry' }),
+  }),
+});
+
+const GenerationProgress = builder.objectRef<JobRow>('GenerationProgress').implement({
+  fields: (t) => ({
+    stage: t.exposeString('stage', { description: 'queued, outline, slides, done, failed or cancelled' }),
+    slidesDone: t.exposeInt('slidesDone'),
+    slidesTotal: t.int({ description: 'Content pages asked for', resolve: (job) => job.slideCount }),
+  }),
+});
+
 export const GenerationJob = builder.loadableObject('GenerationJob', {
   load: (ids: string[], ctx) => ctx.generationStore.findByIds(ids),
   sort: (job: JobRow) => job.id,
   fields: (t) => ({
     id: t.exposeID('id'),
+    mode: t.field({ type: GenerationMode, resolve: (job) => job.mode }),
     topic: t.exposeString('topic'),
     language: t.exposeString('language'),
+    style: t.exposeString('style', { nullable: true }),
     status: t.field({ type: GenerationStatus, resolve: (job) => job.status }),
     stage: t.exposeString('stage'),
     slidesDone: t.exposeInt('slidesDone'),
     slidesTotal: t.int({ resolve: (job) => job.slideCount }),
+    progress: t.field({ type: GenerationProgress, resolve: (job) => job }),
+    outline: t.exposeString('outline', { nullable: true, description: 'The outline given or written so far (set once the outline stage is done)' }),
+    templateId: t.exposeID('templateId', { nullable: true }),
+    deckId: t.exposeID('deckId', { nullable: true, description: 'The deck the slides are written into (set once it exists)' }),
+    modelId: t.exposeID('modelId', { nullable: true, description: 'The registry model the job uses; null: the offline writer' }),
     degraded: t.exposeBoolean('degraded', { description: 'True when the offline generator stood in for the model' }),
+    usage: t.field({ type: GenerationUsage, resolve: (job) => job }),
     error: t.exposeString('error', { nullable: true }),
+    errorCode: t.exposeString('errorCode', { nullable: true }),
     owner: t.field({ type: UserRef, resolve: (job) => ({ id: job.ownerId }) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
   }),
 });
 
@@ -43,11 +75,43 @@ builder.queryField('generationJob', (t) =>
   }),
 );
 
+builder.queryField('myGenerations', (t) =>
+  t.field({
+    type: [GenerationJob],
+    description: 'My generation jobs, newest first',
+    args: { first: t.arg.int({ defaultValue: 20 }) },
+    resolve: (_root, { first }, ctx) => ctx.generations.mine(ctx.viewer, first ?? 20),
+  }),
+);
+
+const DailyUsage = builder
+  .objectRef<{ promptTokens: number; completionTokens: number; costUsd: number; jobs: number; tokenQuota: number | null; tokensLeft: number | null }>('GenerationDailyUsage')
+  .implement({
+    description: 'My model usage today (UTC) against the daily quota',
+    fields: (t) => ({
+      promptTokens: t.exposeInt('promptTokens'),
+      completionTokens: t.exposeInt('completionTokens'),
+      costUsd: t.exposeFloat('costUsd'),
+      jobs: t.exposeInt('jobs'),
+      tokenQuota: t.exposeInt('tokenQuota', { nullable: true, description: 'Null: no quota' }),
+      tokensLeft: t.exposeInt('tokensLeft', { nullable: true }),
+    }),
+  });
+
+builder.queryField('myGenerationUsage', (t) => t.field({ type: DailyUsage, resolve: (_root, _args, ctx) => ctx.generations.usageToday(ctx.viewer) }));
+
 const StartGenerationInput = builder.inputType('StartGenerationInput', {
   fields: (t) => ({
-    topic: t.string({ required: true }),
+    topic: t.string({ description: 'What the deck is about (optional when an outline is given)' }),
+    sourceText: t.string({ description: 'Text to build the deck from (notes, an article, a report)' }),
+    outline: t.string({ description: 'An edited outline (# title, ## chapter, ### page, - point): skips the outline stage' }),
     language: t.string({ description: 'zh-CN, en or ja (中文 / English / 日本語 also accepted)' }),
     slideCount: t.int({ description: 'Content pages, 5 to 30 (default 10)' }),
+    style: t.string({ description: 'general, academic, business, education, marketing (通用 / 学术风 / 职场风 / 教育风 / 营销风)' }),
+    templateId: t.id({ description: 'The template that dresses the slides (default: the product’s first template)' }),
+    deckId: t.id({ description: 'Append to this deck (you must be able to edit it); absent: a new deck' }),
+    model: t.string({ description: 'A model id, provider model name or name; unknown names fall back to the default model' }),
+    mode: t.field({ type: GenerationMode, description: 'Default DECK' }),
     idempotencyKey: t.string({ description: 'The same key returns the same job' }),
   }),
 });
@@ -60,16 +124,31 @@ const StartGenerationPayload = builder.objectRef<StartResult>('StartGenerationPa
   }),
 });
 
+const withoutNulls = <T extends Record<string, unknown>>(input: T) =>
+  Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined)) as { [K in keyof T]?: Exclude<T[K], null> };
+
 builder.mutationField('startGeneration', (t) =>
   t.field({
     type: StartGenerationPayload,
     args: { input: t.arg({ type: StartGenerationInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      ctx.generations.start(ctx.viewer, {
-        topic: input.topic,
-        language: input.language ?? undefined,
-        slideCount: input.slideCount ?? undefined,
-        idempotencyKey: input.idempotencyKey ?? undefined,
-      }),
+    resolve: (_root, { input }, ctx) => {
+      const { templateId, deckId, ...rest } = withoutNulls(input);
+      return ctx.generations.start(ctx.viewer, { ...rest, ...(templateId && { templateId: String(templateId) }), ...(deckId && { deckId: String(deckId) }) });
+    },
+  }),
+);
+
+const CancelGenerationPayload = builder.objectRef<CancelResult>('CancelGenerationPayload').implement({
+  fields: (t) => ({
+    job: t.field({ type: GenerationJob, nullable: true, resolve: (r) => r.job ?? null }),
+    error: t.field({ type: UserError, nullable: true, resolve: (r) => (r.ok ? null : r.error) }),
+  }),
+});
+
+builder.mutationField('cancelGeneration', (t) =>
+  t.field({
+    type: CancelGenerationPayload,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.generations.cancel(ctx.viewer, String(id)),
   }),
 );

@@ -2,6 +2,7 @@ import { builder } from '../builder.js';
 import './user-ref.js';
 import './generation-job.js';
 import './generation-event.js';
+import './ai-model.js';
 
 export function buildAiSchema() {
   return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

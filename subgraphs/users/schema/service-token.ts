@@ -12,8 +12,9 @@ const ServiceTokenPayload = builder.objectRef<ServiceTokenResult>('ServiceTokenP
 builder.mutationField('issueServiceToken', (t) =>
   t.field({
     type: ServiceTokenPayload,
-    description: 'For platform services only: a token for the legacy workspace account, against the service’s own client secret',
-    args: { clientId: t.arg.string({ required: true }), clientSecret: t.arg.string({ required: true }) },
-    resolve: (_root, { clientId, clientSecret }, ctx) => ctx.serviceTokens.issue(clientId, clientSecret),
+    description:
+      'For platform services only, against the service’s own client secret: a token for the legacy workspace account, or (delegate clients such as the AI agent) for the user named by actFor',
+    args: { clientId: t.arg.string({ required: true }), clientSecret: t.arg.string({ required: true }), actFor: t.arg.id() },
+    resolve: (_root, { clientId, clientSecret, actFor }, ctx) => ctx.serviceTokens.issue(clientId, clientSecret, actFor ? String(actFor) : null),
   }),
 );

@@ -1,0 +1,147 @@
+// The AI agent's door into the rest of the graph. Subgraphs never import each other: the ai
+// subgraph and its worker read templates and write generated slides through the decks subgraph's
+// own API, as the user who asked (a delegated token from the users subgraph, issued against the
+// agent's own client secret), so every permission check, log entry and presence row is the
+// normal one and names the agent.
+import { config } from '../../lib/config.js';
+import type { PptistDocument } from '../../lib/pptist/document.js';
+
+export interface AgentGraphOptions {
+  usersUrl?: string;
+  decksUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+}
+
+/** A GraphQL answer the agent could not use: coded like the graph's own errors. */
+export class AgentGraphError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'AgentGraphError';
+  }
+}
+
+export interface DeckSummary {
+  id: string;
+  title: string;
+  revision: number;
+  myRole: string | null;
+  isTemplate: boolean;
+}
+
+export interface BatchOutcome {
+  status: 'APPLIED' | 'CONFLICT' | 'REJECTED';
+  revision: number;
+  conflicts: { code: string; message: string }[];
+  error: { code: string; message: string } | null;
+}
+
+const DECK_SUMMARY = 'id title revision myRole isTemplate';
+
+export class AgentGraphClient {
+  private readonly tokens = new Map<string, { authorization: string; refreshAt: number }>();
+  private readonly usersUrl: string;
+  private readonly decksUrl: string;
+  private readonly clientId: string | undefined;
+  private readonly clientSecret: string | undefined;
+
+  constructor(options: AgentGraphOptions = {}) {
+    const c = config();
+    this.usersUrl = options.usersUrl ?? c.subgraphUrls.users;
+    this.decksUrl = options.decksUrl ?? c.subgraphUrls.decks;
+    this.clientId = options.clientId ?? c.AI_AGENT_CLIENT_ID;
+    this.clientSecret = options.clientSecret ?? c.AI_AGENT_CLIENT_SECRET;
+  }
+
+  get configured(): boolean {
+    return Boolean(this.clientId && this.clientSecret);
+  }
+
+  /** The deck as the user may see it; null when it does not exist or is not theirs to see. */
+  async deck(userId: string, deckId: string): Promise<DeckSummary | null> {
+    return this.deckOrNull(userId, `query AgentDeck($id: ID!) { deck(id: $id) { ${DECK_SUMMARY} } }`, deckId);
+  }
+
+  async deckDocument(userId: string, deckId: string): Promise<(DeckSummary & { document: PptistDocument }) | null> {
+    return this.deckOrNull(userId, `query AgentDeckDocument($id: ID!) { deck(id: $id) { ${DECK_SUMMARY} document } }`, deckId);
+  }
+
+  private async deckOrNull<T>(userId: string, query: string, deckId: string): Promise<T | null> {
+    try {
+      return (await this.decks<{ deck: T | null }>(userId, query, { id: deckId })).deck;
+    } catch (error) {
+      if (error instanceof AgentGraphError && (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN')) return null;
+      throw error;
+    }
+  }
+
+  async createDeck(userId: string, title: string, document: PptistDocument): Promise<DeckSummary> {
+    const data = await this.decks<{ createDeck: { deck: DeckSummary | null; error: { code: string; message: string } | null } }>(
+      userId,
+      `mutation AgentCreateDeck($input: CreateDeckInput!) { createDeck(input: $input) { deck { ${DECK_SUMMARY} } error { code message } } }`,
+      { input: { title, document } },
+    );
+    const { deck, error } = data.createDeck;
+    if (!deck) throw new AgentGraphError(error?.message ?? 'Deck not created', error?.code ?? 'DECK_NOT_CREATED');
+    return deck;
+  }
+
+  async applyOperations(userId: string, input: { deckId: string; baseRevision: number; operations: unknown[]; batchId: string; clientId: string }): Promise<BatchOutcome> {
+    const data = await this.decks<{ applyDeckOperations: BatchOutcome }>(
+      userId,
+      `mutation AgentApply($input: ApplyDeckOperationsInput!) {
+        applyDeckOperations(input: $input) { status revision conflicts { code message } error { code message } }
+      }`,
+      { input },
+    );
+    return data.applyDeckOperations;
+  }
+
+  /** The agent shows in the deck's presence while it writes (best effort: presence is decoration). */
+  async present(userId: string, deckId: string, clientId: string, slideId: string | null): Promise<void> {
+    await this.decks(userId, `mutation AgentPresence($input: DeckPresenceInput!) { updateDeckPresence(input: $input) { clientId } }`, {
+      input: { deckId, clientId, ...(slideId && { slideId }) },
+    }).catch(() => undefined);
+  }
+
+  async leave(userId: string, deckId: string, clientId: string): Promise<void> {
+    await this.decks(userId, 'mutation AgentLeave($deckId: ID!, $clientId: String!) { leaveDeck(deckId: $deckId, clientId: $clientId) }', { deckId, clientId }).catch(() => undefined);
+  }
+
+  private async decks<T>(userId: string, query: string, variables: Record<string, unknown>): Promise<T> {
+    return post<T>(this.decksUrl, query, variables, await this.authorizationFor(userId));
+  }
+
+  private async authorizationFor(userId: string): Promise<string> {
+    const cached = this.tokens.get(userId);
+    if (cached && Date.now() < cached.refreshAt) return cached.authorization;
+    if (!this.clientId || !this.clientSecret) throw new AgentGraphError('The AI agent has no service credentials (AI_AGENT_CLIENT_ID / AI_AGENT_CLIENT_SECRET)', 'AGENT_NOT_CONFIGURED');
+    const data = await post<{ issueServiceToken: { accessToken: string | null; expiresAt: string | null; error: { code: string; message: string } | null } }>(
+      this.usersUrl,
+      'mutation AgentToken($clientId: String!, $clientSecret: String!, $actFor: ID) { issueServiceToken(clientId: $clientId, clientSecret: $clientSecret, actFor: $actFor) { accessToken expiresAt error { code message } } }',
+      { clientId: this.clientId, clientSecret: this.clientSecret, actFor: userId },
+      null,
+    );
+    const issued = data.issueServiceToken;
+    if (!issued.accessToken || !issued.expiresAt) throw new AgentGraphError(issued.error?.message ?? 'No token', issued.error?.code ?? 'AGENT_TOKEN_REFUSED');
+    // Renew a minute early so no call carries a token that expires in flight.
+    const entry = { authorization: `Bearer ${issued.accessToken}`, refreshAt: new Date(issued.expiresAt).getTime() - 60_000 };
+    this.tokens.set(userId, entry);
+    return entry.authorization;
+  }
+}
+
+async function post<T>(url: string, query: string, variables: Record<string, unknown>, authorization: string | null): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization && { authorization }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json().catch(() => null)) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+  const error = body?.errors?.[0];
+  if (error || !body?.data) throw new AgentGraphError(error?.message ?? `HTTP ${response.status}`, error?.extensions?.code ?? 'GRAPH_ERROR');
+  return body.data;
+}

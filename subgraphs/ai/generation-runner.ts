@@ -1,0 +1,410 @@
+// Runs one generation job: outline, then slides, then (DECK mode) the slides written into a deck
+// as ordinary deck operations while the model is still writing. Every step is idempotent so a job
+// whose worker died is picked up again and finishes once:
+// - the outline is stored on the job once written; a resumed outline continues from the chunks
+//   already in the event log;
+// - slides already in the event log are not asked for again (the model continues after them);
+// - each AI slide becomes one deck batch whose batchId and slide/element ids derive from
+//   (job, slide index), so a batch written before the crash is not written twice.
+// A model that is down (breaker open, transient failures past the retries) is replaced by the
+// offline writer for the rest of the job, and the job says so (degraded); a model that refuses the
+// request (401, 400…) fails the job, since repeating it cannot help.
+import { createHash } from 'node:crypto';
+import type { AipptSlide } from '../../lib/pptist/aippt.js';
+import type { PptistDocument } from '../../lib/pptist/document.js';
+import { TemplateFiller } from '../../lib/pptist/template-filler.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Prisma } from '../../lib/db.js';
+import { AgentGraphError, type AgentGraphClient } from './agent-graph-client.js';
+import type { GenerationEvents, GenerationEventType } from './generation-events.js';
+import { outlineMessages, slidesMessages } from './generation-prompts.js';
+import { DEFAULT_TEMPLATE_ID } from './generation-service.js';
+import { FINISHED_STATUSES, type GenerationJob, type GenerationStore } from './generation-store.js';
+import { type CallUsage, type ModelCaller, ModelUnavailableError } from './model-call.js';
+import { classifyModelError } from './model-errors.js';
+import type { ModelEndpoint, ModelRegistry } from './model-registry.js';
+import { offlineOutline, offlineSlides } from './offline-generator.js';
+import { type Outline, OutlineTextCleaner, parseOutline } from './outline.js';
+import { AipptStreamParser } from './slide-stream-parser.js';
+
+export interface RunnerDeps {
+  store: GenerationStore;
+  events: GenerationEvents;
+  models: ModelRegistry;
+  caller: ModelCaller;
+  agent: AgentGraphClient;
+  log: Logger;
+}
+
+/** A reason to stop the job that the user should read (code + message), not a bug. */
+export class JobFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobFailure';
+  }
+}
+
+class JobCancelled extends Error {
+  override readonly name = 'JobCancelled';
+}
+
+/** A stable uuid (v5 layout) from a name: the same job step always produces the same ids. */
+export function stableUuid(name: string): string {
+  const hex = createHash('sha1').update(name).digest('hex');
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** cover + contents + a transition per chapter + a content slide per page + end. */
+export function plannedSlideCount(outline: Outline): number {
+  return 3 + outline.chapters.length + outline.chapters.reduce((sum, chapter) => sum + chapter.pages.length, 0);
+}
+
+export class GenerationRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async run(jobId: string): Promise<void> {
+    const job = await this.deps.store.findById(jobId);
+    if (!job || FINISHED_STATUSES.has(job.status)) return;
+    const log = this.deps.log.child({ jobId });
+    const controller = new AbortController();
+    const stopListening = await this.deps.events.onCancel(jobId, () => controller.abort(new JobCancelled('cancelled')));
+    try {
+      await new JobRun(this.deps, job, controller.signal, log).execute();
+    } catch (error) {
+      if (controller.signal.aborted || error instanceof JobCancelled) {
+        log.info('generation cancelled');
+        return;
+      }
+      const failure = error instanceof JobFailure ? error : error instanceof AgentGraphError ? new JobFailure(error.code, error.message) : null;
+      if (!failure) log.error({ err: error }, 'generation failed');
+      const code = failure?.code ?? 'GENERATION_ERROR';
+      const message = failure?.message ?? 'Generation failed';
+      if (await this.deps.store.updateIfUnfinished(jobId, { status: 'FAILED', stage: 'failed', error: message, errorCode: code, finishedAt: new Date() })) {
+        await this.deps.events.emit(jobId, 'FAILED', { code, message });
+      }
+    } finally {
+      stopListening();
+    }
+  }
+}
+
+interface DeckTarget {
+  deckId: string;
+  revision: number;
+  lastSlideId: string | null;
+  filler: TemplateFiller;
+}
+
+/** One execution of a job (a resumed job gets a new one); holds what the steps share. */
+class JobRun {
+  private degraded: boolean;
+  private endpoint: ModelEndpoint | null = null;
+  private readonly slides: AipptSlide[] = [];
+  private deck: DeckTarget | null = null;
+  private idSeed = '';
+  private idCounter = 0;
+  private readonly agentClientId: string;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private job: GenerationJob,
+    private readonly signal: AbortSignal,
+    private readonly log: Logger,
+  ) {
+    this.degraded = job.degraded;
+    this.agentClientId = `ai:${job.id}`;
+  }
+
+  async execute(): Promise<void> {
+    const resumed = this.job.status === 'RUNNING';
+    if (!(await this.deps.store.updateIfUnfinished(this.job.id, { status: 'RUNNING', startedAt: this.job.startedAt ?? new Date() }))) return;
+    this.endpoint = await this.deps.models.endpoint(this.job.modelId);
+    await this.emit('STARTED', { stage: this.job.stage, resumed, model: this.endpoint?.name ?? 'offline', degraded: this.degraded });
+
+    const outline = this.job.mode === 'SLIDES' ? this.job.outline! : await this.outlineStage();
+    if (this.job.mode !== 'OUTLINE') await this.slidesStage(outline);
+    await this.finish();
+  }
+
+  // ------------------------------------------------------------------------------------- outline
+
+  private async outlineStage(): Promise<string> {
+    if (this.job.outline) {
+      if ((await this.deps.store.eventsOfTypes(this.job.id, ['OUTLINE_READY'])).length === 0) await this.outlineReady(this.job.outline);
+      return this.job.outline;
+    }
+    await this.setStage('outline');
+    const earlier = (await this.deps.store.eventsOfTypes(this.job.id, ['OUTLINE_CHUNK'])).map((e) => (e.payload as { chunk: string }).chunk).join('');
+    let written = earlier;
+    const request = { topic: this.job.topic, sourceText: this.job.sourceText, language: this.job.language, style: this.job.style, slideCount: this.job.slideCount };
+
+    if (this.useModel()) {
+      const cleaner = new OutlineTextCleaner();
+      const chunks = new EventChain();
+      const emitChunk = (chunk: string) => {
+        if (!chunk) return;
+        written += chunk;
+        chunks.add(() => this.emit('OUTLINE_CHUNK', { chunk }));
+      };
+      const answered = await this.callModel(
+        {
+          messages: (received) => outlineMessages(request, earlier + received),
+          onText: (piece) => emitChunk(cleaner.push(piece)),
+        },
+        chunks,
+      );
+      if (answered) {
+        emitChunk(cleaner.end());
+        await chunks.drain();
+      }
+    }
+
+    let outline = written;
+    if (!this.useModel() || parseOutline(outline).chapters.every((c) => c.pages.length === 0)) {
+      if (this.useModel()) await this.degrade('The model’s outline had no pages; the offline writer wrote one');
+      outline = offlineOutline(request);
+      if (!written) {
+        for (const line of outline.split(/(?<=\n)/)) await this.emit('OUTLINE_CHUNK', { chunk: line });
+      } else {
+        await this.emit('WARNING', { code: 'OUTLINE_REPLACED', message: 'The outline streamed so far was replaced; use OUTLINE_READY.markdown' });
+      }
+    }
+    const pages = parseOutline(outline).chapters.reduce((sum, chapter) => sum + chapter.pages.length, 0);
+    this.job = await this.deps.store.update(this.job.id, { outline, slideCount: pages });
+    await this.outlineReady(outline);
+    return outline;
+  }
+
+  private async outlineReady(markdown: string): Promise<void> {
+    const parsed = parseOutline(markdown);
+    await this.emit('OUTLINE_READY', { markdown, title: parsed.title, slidesTotal: plannedSlideCount(parsed) });
+  }
+
+  // -------------------------------------------------------------------------------------- slides
+
+  private async slidesStage(outline: string): Promise<void> {
+    const earlier = await this.deps.store.eventsOfTypes(this.job.id, ['SLIDE']);
+    const resumedSlides = earlier.map((e) => (e.payload as { slide: AipptSlide }).slide);
+    if (this.job.mode === 'DECK') this.deck = await this.prepareDeck(resumedSlides);
+    this.slides.push(...resumedSlides);
+    await this.setStage('slides');
+    const total = plannedSlideCount(parseOutline(outline));
+    const request = { outline, sourceText: this.job.sourceText, language: this.job.language, style: this.job.style };
+    const chain = new EventChain();
+    // Parsed slides wait in `pendingSlides` until their turn in the chain, so a retry started in
+    // between still counts them as written.
+    const accept = (slide: AipptSlide) => {
+      chain.pendingSlides.push(slide);
+      chain.add(() => {
+        chain.pendingSlides.shift();
+        return this.acceptSlide(slide, total);
+      });
+    };
+
+    if (this.useModel()) {
+      let parser = new AipptStreamParser();
+      const answered = await this.callModel(
+        {
+          // Each attempt starts a fresh parser and continues after the slides already accepted.
+          messages: () => {
+            parser = new AipptStreamParser();
+            return slidesMessages(request, this.slides.concat(chain.pendingSlides));
+          },
+          onText: (piece) => {
+            for (const slide of parser.push(piece)) accept(slide);
+          },
+        },
+        chain,
+      );
+      if (answered) {
+        const { slides, warnings } = parser.end();
+        for (const slide of slides) accept(slide);
+        for (const message of warnings) chain.add(() => this.emit('WARNING', { code: 'MODEL_OUTPUT_REPAIRED', message }));
+        await chain.drain();
+      }
+    }
+    if (!this.useModel()) {
+      const offline = offlineSlides({ outline, sourceText: this.job.sourceText ?? undefined, language: this.job.language, style: this.job.style ?? undefined });
+      for (const slide of offline.slice(this.slides.length)) await this.acceptSlide(slide, total);
+    }
+    // A deck always closes: a model that stopped before its end slide gets one.
+    if (this.slides.at(-1)?.type !== 'end') await this.acceptSlide({ type: 'end', data: {} }, total);
+  }
+
+  private async acceptSlide(slide: AipptSlide, total: number): Promise<void> {
+    this.throwIfCancelled();
+    const index = this.slides.length;
+    this.slides.push(slide);
+    const deckSlideIds = this.deck ? await this.writeToDeck(slide, index) : [];
+    const slidesDone = this.slides.filter((s) => s.type === 'content').length;
+    await this.deps.store.updateIfUnfinished(this.job.id, { slidesDone });
+    await this.emit('SLIDE', { index, slide, slidesDone, slidesTotal: total, ...(this.deck && { deckId: this.deck.deckId, deckSlideIds }) });
+  }
+
+  // ---------------------------------------------------------------------------------------- deck
+
+  private async prepareDeck(resumedSlides: AipptSlide[]): Promise<DeckTarget> {
+    const owner = this.job.ownerId;
+    const template = await this.deps.agent.deckDocument(owner, this.job.templateId ?? DEFAULT_TEMPLATE_ID);
+    if (!template?.isTemplate) throw new JobFailure('TEMPLATE_NOT_FOUND', `Template ${this.job.templateId} is not available`);
+    const filler = new TemplateFiller(template.document, { newId: () => stableUuid(`${this.idSeed}:${this.idCounter++}`) });
+    // Rebuild the filler's running state (part numbers, the chosen transition layout) on resume.
+    resumedSlides.forEach((slide, index) => this.fillSlides(filler, slide, index));
+
+    let deckId = this.job.deckId;
+    if (!deckId) {
+      const document: PptistDocument = { title: this.job.topic.slice(0, 200), width: template.document.width, height: template.document.height, theme: filler.theme, slides: [] };
+      deckId = (await this.deps.agent.createDeck(owner, document.title, document)).id;
+      this.job = await this.deps.store.update(this.job.id, { deckId, deckCreated: true });
+    }
+    const deck = await this.deps.agent.deckDocument(owner, deckId);
+    if (!deck) throw new JobFailure('DECK_NOT_FOUND', `Deck ${deckId} is gone or no longer editable`);
+    await this.emit('STAGE', { stage: 'slides', deckId });
+    await this.deps.agent.present(owner, deckId, this.agentClientId, deck.document.slides.at(-1)?.id ?? null);
+    return { deckId, revision: deck.revision, lastSlideId: deck.document.slides.at(-1)?.id ?? null, filler };
+  }
+
+  private fillSlides(filler: TemplateFiller, slide: AipptSlide, index: number) {
+    this.idSeed = `${this.job.id}:slide:${index}`;
+    this.idCounter = 0;
+    return filler.fill(slide);
+  }
+
+  /** One AI slide -> one batch appended after the agent's last slide. */
+  private async writeToDeck(slide: AipptSlide, index: number): Promise<string[]> {
+    const deck = this.deck!;
+    const pptSlides = this.fillSlides(deck.filler, slide, index);
+    if (pptSlides.length === 0) return [];
+    const batchId = stableUuid(`${this.job.id}:batch:${index}`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const operations = pptSlides.map((pptSlide, i) => ({ type: 'INSERT_SLIDE', slide: pptSlide, afterSlideId: i === 0 ? deck.lastSlideId : pptSlides[i - 1]!.id }));
+      const outcome = await this.deps.agent.applyOperations(this.job.ownerId, { deckId: deck.deckId, baseRevision: deck.revision, operations, batchId, clientId: this.agentClientId });
+      if (outcome.status === 'APPLIED') {
+        deck.revision = outcome.revision;
+        deck.lastSlideId = pptSlides.at(-1)!.id;
+        await this.deps.agent.present(this.job.ownerId, deck.deckId, this.agentClientId, deck.lastSlideId);
+        return pptSlides.map((s) => s.id);
+      }
+      if (outcome.status === 'REJECTED') throw new JobFailure(outcome.error?.code ?? 'DECK_WRITE_REFUSED', `The deck refused the AI's slide: ${outcome.error?.message ?? 'unknown reason'}`);
+      // A conflict: someone deleted the slide we append after. Re-read the deck and append at its end.
+      const now = await this.deps.agent.deckDocument(this.job.ownerId, deck.deckId);
+      if (!now) throw new JobFailure('DECK_NOT_FOUND', `Deck ${deck.deckId} is gone or no longer editable`);
+      deck.revision = now.revision;
+      deck.lastSlideId = now.document.slides.at(-1)?.id ?? null;
+    }
+    throw new JobFailure('DECK_WRITE_CONFLICT', 'The deck kept changing under the AI; slides stopped being written');
+  }
+
+  // -------------------------------------------------------------------------------------- model
+
+  private useModel(): boolean {
+    return this.endpoint !== null && !this.degraded;
+  }
+
+  /**
+   * Streams one model call. Returns false when the model is down and the job degraded (the caller
+   * goes on offline); throws JobFailure when the model refused the request.
+   */
+  private async callModel(options: { messages: (received: string) => ReturnType<typeof outlineMessages>; onText: (piece: string) => void }, chain: EventChain): Promise<boolean> {
+    let usage: CallUsage;
+    try {
+      ({ usage } = await this.deps.caller.stream(this.endpoint!, {
+        signal: this.signal,
+        messages: options.messages,
+        onText: options.onText,
+        onRetry: ({ attempt, delayMs, failure }) =>
+          chain.add(() => this.emit('WARNING', { code: 'MODEL_RETRY', attempt: attempt + 1, delayMs, status: failure.status ?? null, message: `Model call failed (${failure.message}); retrying in ${delayMs} ms` })),
+      }));
+    } catch (error) {
+      await chain.drain().catch(() => undefined);
+      this.throwIfCancelled();
+      const failure = classifyModelError(error);
+      if (error instanceof ModelUnavailableError || failure.kind === 'transient') {
+        await this.degrade(`${this.endpoint!.name} is unavailable (${failure.message}); the offline writer takes over`);
+        return false;
+      }
+      throw new JobFailure('MODEL_ERROR', `${this.endpoint!.name} refused the request${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`);
+    }
+    await chain.drain();
+    await this.recordUsage(usage);
+    return true;
+  }
+
+  private async degrade(reason: string): Promise<void> {
+    this.degraded = true;
+    await this.deps.store.updateIfUnfinished(this.job.id, { degraded: true });
+    await this.emit('WARNING', { code: 'DEGRADED', message: reason });
+    this.log.warn({ reason }, 'generation degraded to the offline writer');
+  }
+
+  private async recordUsage(usage: CallUsage): Promise<void> {
+    this.job = await this.deps.store.addUsage(this.job, usage);
+    await this.emit('USAGE', {
+      ...usage,
+      model: this.endpoint?.name ?? 'offline',
+      total: { promptTokens: this.job.promptTokens, completionTokens: this.job.completionTokens, costUsd: this.job.costUsd },
+    });
+  }
+
+  // ------------------------------------------------------------------------------------- finish
+
+  private async finish(): Promise<void> {
+    this.throwIfCancelled();
+    const finished = await this.deps.store.updateIfUnfinished(this.job.id, { status: 'SUCCEEDED', stage: 'done', finishedAt: new Date() });
+    if (this.deck) await this.deps.agent.leave(this.job.ownerId, this.deck.deckId, this.agentClientId);
+    if (!finished) return;
+    await this.emit('SUCCEEDED', {
+      stage: 'done',
+      deckId: this.deck?.deckId ?? null,
+      slides: this.slides.length,
+      degraded: this.degraded,
+      usage: { promptTokens: this.job.promptTokens, completionTokens: this.job.completionTokens, costUsd: this.job.costUsd },
+    });
+    this.log.info({ slides: this.slides.length, degraded: this.degraded }, 'generation succeeded');
+  }
+
+  private async setStage(stage: string): Promise<void> {
+    if (this.job.stage === stage) return;
+    if (!(await this.deps.store.updateIfUnfinished(this.job.id, { stage }))) this.throwIfCancelled(true);
+    this.job = { ...this.job, stage };
+    if (stage !== 'slides') await this.emit('STAGE', { stage });
+  }
+
+  private throwIfCancelled(known = false): void {
+    if (known || this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new JobCancelled('cancelled');
+  }
+
+  private emit(type: GenerationEventType, payload: Prisma.InputJsonValue) {
+    return this.deps.events.emit(this.job.id, type, payload);
+  }
+}
+
+/**
+ * Event writes started from synchronous stream callbacks, run one after another in arrival order.
+ * `pendingSlides` are slides parsed but not yet accepted (a retry must not ask for them again).
+ */
+class EventChain {
+  private tail: Promise<void> = Promise.resolve();
+  private failed: unknown = null;
+  readonly pendingSlides: AipptSlide[] = [];
+
+  add(step: () => Promise<unknown>): void {
+    this.tail = this.tail.then(async () => {
+      if (this.failed) return;
+      try {
+        await step();
+      } catch (error) {
+        this.failed = error;
+      }
+    });
+  }
+
+  async drain(): Promise<void> {
+    await this.tail;
+    if (this.failed) throw this.failed;
+  }
+}

@@ -1,0 +1,90 @@
+// One logical model call as the generation pipeline sees it: ask the model's circuit breaker,
+// stream through the openai SDK, retry transient failures with backoff (continuing from what was
+// already received), feed the breaker, and add up tokens and cost — including what failed
+// attempts consumed, since providers bill those too.
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { type ChatStreamResult, estimateTokens, streamChatOnce } from './chat-stream.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { classifyModelError } from './model-errors.js';
+import type { ModelEndpoint } from './model-registry.js';
+import { type RetryInfo, type RetryPolicy, withRetries } from './retry-policy.js';
+
+/** The breaker refused the call: the model is considered down; the caller degrades. */
+export class ModelUnavailableError extends Error {
+  override readonly name = 'ModelUnavailableError';
+}
+
+export interface CallUsage {
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  estimated: boolean;
+}
+
+export interface ModelCallOptions {
+  signal: AbortSignal;
+  /** Messages for an attempt, given everything received so far (empty on the first). */
+  messages: (received: string) => ChatCompletionMessageParam[];
+  onText: (piece: string) => void;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface ModelCallTuning {
+  retry?: Partial<RetryPolicy>;
+  firstTokenTimeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
+export class ModelCaller {
+  constructor(
+    private readonly breaker: CircuitBreaker,
+    private readonly tuning: ModelCallTuning = {},
+  ) {}
+
+  async stream(endpoint: ModelEndpoint, options: ModelCallOptions): Promise<{ text: string; usage: CallUsage }> {
+    let received = '';
+    const spent = { promptTokens: 0, completionTokens: 0, estimated: false };
+    const result = await withRetries<ChatStreamResult>(
+      async () => {
+        const decision = await this.breaker.acquire(endpoint.id);
+        if (!decision.allowed) throw new ModelUnavailableError(`${endpoint.name} is unavailable (circuit ${decision.state})`);
+        const messages = options.messages(received);
+        const before = received.length;
+        try {
+          const answer = await streamChatOnce(
+            {
+              baseUrl: endpoint.baseUrl,
+              apiKey: endpoint.apiKey,
+              model: endpoint.providerModel,
+              messages,
+              signal: options.signal,
+              temperature: typeof endpoint.parameters.temperature === 'number' ? endpoint.parameters.temperature : undefined,
+              maxTokens: endpoint.maxTokens ?? undefined,
+              firstTokenTimeoutMs: this.tuning.firstTokenTimeoutMs,
+              idleTimeoutMs: this.tuning.idleTimeoutMs,
+            },
+            (piece) => {
+              received += piece;
+              options.onText(piece);
+            },
+          );
+          await this.breaker.recordSuccess(endpoint.id);
+          return answer;
+        } catch (error) {
+          const failure = classifyModelError(error);
+          if (failure.kind === 'transient') await this.breaker.recordFailure(endpoint.id);
+          // What this attempt cost before it broke, estimated (no usage arrives on a failed stream).
+          spent.promptTokens += estimateTokens(messages.map((m) => String(m.content ?? '')).join('\n'));
+          spent.completionTokens += estimateTokens(received.slice(before));
+          spent.estimated = true;
+          throw error;
+        }
+      },
+      { signal: options.signal, onRetry: options.onRetry, policy: this.tuning.retry },
+    );
+    const promptTokens = spent.promptTokens + result.usage.promptTokens;
+    const completionTokens = spent.completionTokens + result.usage.completionTokens;
+    const costUsd = (promptTokens * endpoint.inputPrice + completionTokens * endpoint.outputPrice) / 1_000_000;
+    return { text: received, usage: { promptTokens, completionTokens, costUsd, estimated: spent.estimated || result.usage.estimated } };
+  }
+}
