@@ -236,6 +236,46 @@ describe('a whole generation through the router', () => {
     const mine = await gql(graphql(), 'query { myGenerations { id } }', {}, user.token);
     expect(mine.data!.myGenerations).toEqual([]);
   });
+  it('writes into an existing deck while it runs: its editors watch the slides arrive and see the AI in presence', async () => {
+    const user = await userWithModel();
+    const created = await gql(graphql(), 'mutation { createDeck(input: { title: "Ours" }) { deck { id revision } } }', {}, user.token);
+    const deckId = created.data!.createDeck.deck.id as string;
+    const client = wsClient(stack.routerUrl, { authorization: `Bearer ${user.token}` });
+    const deckEvents: { type: string; clientId: string | null; operations: { type: string }[] | null }[] = [];
+    const presence: { change: string; participant: { agent: string | null; clientId: string } | null }[] = [];
+    const until = (check: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => check() && (clearInterval(timer), resolve()), 20);
+        setTimeout(() => (clearInterval(timer), reject(new Error('timed out'))), 20_000);
+      });
+    const stopEvents = client.subscribe<{ deckEvents: (typeof deckEvents)[number] }>(
+      { query: 'subscription($id: ID!) { deckEvents(deckId: $id, afterRevision: 0) { type clientId operations } }', variables: { id: deckId } },
+      { next: (r) => r.data && deckEvents.push(r.data.deckEvents), error: () => undefined, complete: () => undefined },
+    );
+    const stopPresence = client.subscribe<{ deckPresence: (typeof presence)[number] }>(
+      { query: 'subscription($id: ID!) { deckPresence(deckId: $id) { change participant { agent clientId } } }', variables: { id: deckId } },
+      { next: (r) => r.data && presence.push(r.data.deckPresence), error: () => undefined, complete: () => undefined },
+    );
+    await until(() => presence.length > 0);
+
+    fake.script(outlineReply(), slidesReply());
+    const started = await start(user.token, { topic: `Into ours ${user.userId}`, model: user.model.name, deckId });
+    expect(started.job).toMatchObject({ deckId });
+    const events = await follow(user.token, started.job!.id);
+    expect(events.at(-1)).toMatchObject({ type: 'SUCCEEDED', payload: { deckId } });
+    const aiClient = `ai:${started.job!.id}`;
+    await until(() => deckEvents.filter((e) => e.clientId === aiClient).length === SLIDES.length);
+    expect(deckEvents.filter((e) => e.clientId === aiClient).every((e) => e.operations!.every((op) => op.type === 'INSERT_SLIDE'))).toBe(true);
+    await until(() => presence.some((p) => p.change === 'LEFT' && p.participant?.clientId === aiClient));
+    expect(presence.find((p) => p.change === 'JOINED' && p.participant?.clientId === aiClient)?.participant?.agent).toBe('ai-agent');
+    stopEvents();
+    stopPresence();
+    await client.dispose();
+
+    // The deck kept its own first slide; the AI's slides follow it.
+    const deck = await gql(graphql(), 'query($id: ID!) { deck(id: $id) { slideCount } }', { id: deckId }, user.token);
+    expect(deck.data!.deck.slideCount).toBe(1 + SLIDES.length);
+  });
 });
 
 describe('model failures', () => {
