@@ -1,5 +1,5 @@
 // The router process: /graphql (HTTP, SSE and graphql-ws on one port), the REST facade at /api/v1,
-// /health and /readiness. Built without listening so tests run it on port 0.
+// PPTist's /tools/* streams, /health and /readiness. Built without listening so tests run it on port 0.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -21,6 +21,7 @@ import { createGateway } from './gateway.js';
 import { createReadinessChecks } from './readiness.js';
 import { LegacyAccess } from './rest/legacy-access.js';
 import { assignRequestId, createRestRouter } from './rest/routes.js';
+import { createToolsRouter } from './tools-routes.js';
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(import.meta.url), '../../schema/supergraph.graphql');
 
@@ -51,7 +52,10 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
     const result = await readiness.run();
     res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
   });
-  app.use('/api/v1', createRestRouter(gateway, log, new LegacyAccess(gateway, config, limiter)));
+  const legacy = new LegacyAccess(gateway, config, limiter);
+  app.use('/api/v1', createRestRouter(gateway, log, legacy));
+  // At the origin root: PPTist's builds call /tools/* on a fixed host (REST-COMPAT.md §2).
+  app.use('/tools', createToolsRouter({ gateway, log, legacy, requireToken: config.TOOLS_REQUIRE_TOKEN }));
   app.use(gateway.graphqlEndpoint, gateway);
 
   const httpServer = createServer(app);

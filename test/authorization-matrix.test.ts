@@ -9,6 +9,8 @@ import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
 
 type Role = 'anonymous' | 'owner' | 'other' | 'admin';
 const ROLES: Role[] = ['anonymous', 'owner', 'other', 'admin'];
+/** The built-in offline writer, seeded as a platform model. */
+const OFFLINE_MODEL = '00000000-0000-4000-8000-0000000000f1';
 /** 'ok': no GraphQL error; a code: that error; 'data:X': no GraphQL error, a UserError X in the payload. */
 type Outcome = string;
 
@@ -257,6 +259,22 @@ describe.each([
     { method: 'POST', path: (f) => `/api/v1/decks/${f.deckId}/undo`, body: {}, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
     { method: 'GET', path: (f) => `/api/v1/decks/${f.deckId}/events`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
     { method: 'DELETE', path: (f) => f.newOwnedDeck().then((id) => `/api/v1/decks/${id}`), expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: () => '/api/v1/generations', body: { topic: 'Matrix', slide_count: 5 }, expect: { anonymous: 401, owner: 201, other: 201, admin: 201 } },
+    { method: 'GET', path: (f) => `/api/v1/generations/${f.jobId}`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'GET', path: (f) => `/api/v1/generations/${f.jobId}/events`, expect: { anonymous: 401, owner: 200, other: 403, admin: 200 } },
+    { method: 'POST', path: (f) => `/api/v1/generations/${f.jobId}/cancel`, body: {}, expect: { anonymous: 401, owner: 409, other: 403, admin: 409 } },
+    // The old client's streams always answer 200 and say what went wrong in an `error` event.
+    { method: 'POST', path: () => '/api/v1/generate/outline', body: {}, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
+    { method: 'POST', path: () => '/api/v1/generate/slides', body: {}, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
+    // PPTist's routes refuse with {"state": -1}, whatever the status.
+    { method: 'POST', path: () => '/tools/aippt_outline', body: {}, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
+    { method: 'POST', path: () => '/tools/aippt', body: {}, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
+    { method: 'GET', path: () => '/api/v1/ai-models', expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
+    { method: 'GET', path: () => `/api/v1/ai-models/${OFFLINE_MODEL}`, expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
+    { method: 'POST', path: () => '/api/v1/ai-models/models', body: () => ({ name: `matrix-${email()}`, ai_model_name: 'm', base_url: 'http://127.0.0.1:9/v1' }), expect: { anonymous: compat ? 201 : 401, owner: 201, other: 201, admin: 201 }, legacy: true },
+    // A platform model: only admins (the workspace account is one) change it.
+    { method: 'PUT', path: () => `/api/v1/ai-models/models/${OFFLINE_MODEL}`, body: { is_enabled: true }, expect: { anonymous: compat ? 200 : 401, owner: 403, other: 403, admin: 200 }, legacy: true },
+    { method: 'DELETE', path: () => '/api/v1/ai-models/models/00000000-0000-4000-8000-000000000000', expect: { anonymous: compat ? 404 : 401, owner: 404, other: 404, admin: 404 }, legacy: true },
     // Legacy: anonymous callers act as the workspace account only while the exception is on.
     { method: 'GET', path: () => '/api/v1/images', expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'POST', path: () => '/api/v1/auth/logout', body: {}, expect: AUTH, fresh: 'session' },

@@ -66,7 +66,7 @@ beforeAll(async () => {
   stack = await startStack({
     worker: {
       modelCalls: { retry: { baseDelayMs: 20, maxDelayMs: 80, maxAttempts: 3, maxRetryAfterMs: 5000 }, firstTokenTimeoutMs: 1500, idleTimeoutMs: 1500 },
-      breaker: { failureThreshold: 3, windowMs: 30_000, openMs: 1500 },
+      breaker: { failureThreshold: 3, windowMs: 30_000, openMs: 5000 },
     },
   });
 }, 60_000);
@@ -358,7 +358,7 @@ describe('model failures', () => {
     expect(callsOf(user)).toHaveLength(3);
 
     // After openMs one probe goes through; it succeeds and the breaker closes.
-    await new Promise((r) => setTimeout(r, 1600));
+    await new Promise((r) => setTimeout(r, 5100));
     const back = `Back ${user.userId}`;
     fake.script(outlineReply(), slidesReply());
     const third = await start(user.token, { topic: back, model: user.model.name });

@@ -3,8 +3,9 @@
 import type express from 'express';
 import type { Gateway } from '../gateway.js';
 import { runOperation, subscribeOperation } from './graphql-client.js';
-import { bodyOf, type Caller, type Handler, requireToken } from './handler.js';
-import { RestError, restErrorFromGraphQL, restErrorFromUserError } from './standard-response.js';
+import { bodyOf, type Caller, type Handler, optionalWholeNumber, requireToken } from './handler.js';
+import { abortedOnClose, resumeAfter, sendServerSentEvents } from './response-stream.js';
+import { RestError, restErrorFromUserError } from './standard-response.js';
 
 interface BatchResult {
   status: 'APPLIED' | 'CONFLICT' | 'REJECTED';
@@ -27,9 +28,6 @@ interface DeckEvent {
   at: string;
   actor: { id: string } | null;
 }
-
-/** How often an idle event stream sends a comment, so proxies keep it open. */
-const KEEPALIVE_MS = 15_000;
 
 const snakeConflict = (c: Record<string, unknown>) => ({
   operation_index: c.operationIndex,
@@ -83,13 +81,6 @@ function camelOperation(op: unknown): unknown {
   return Object.fromEntries(Object.entries(op).map(([key, value]) => [OPERATION_KEYS[key] ?? key, value]));
 }
 
-function revisionParam(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const text = String(value);
-  if (!/^\d{1,9}$/.test(text)) throw new RestError(400, 'INVALID_REQUEST', `${field} must be a whole number ≥ 0`, { field });
-  return Number(text);
-}
-
 export function mountCollaborationRoutes(router: express.Router, gateway: Gateway, route: (handler: Handler) => express.RequestHandler): void {
   const run = <T>(name: Parameters<typeof runOperation>[1], variables: Record<string, unknown>, caller: Caller) => {
     requireToken(caller);
@@ -100,7 +91,7 @@ export function mountCollaborationRoutes(router: express.Router, gateway: Gatewa
     '/decks/:id/ops',
     route(async (req, caller) => {
       const body = bodyOf(req);
-      const baseRevision = revisionParam(body.base_revision ?? body.baseRevision, 'base_revision');
+      const baseRevision = optionalWholeNumber(body.base_revision ?? body.baseRevision, 'base_revision');
       if (baseRevision === undefined) throw new RestError(400, 'INVALID_REQUEST', 'base_revision is required', { field: 'base_revision' });
       if (!Array.isArray(body.operations)) throw new RestError(400, 'INVALID_REQUEST', 'operations must be a list', { field: 'operations' });
       const input = { deckId: req.params.id, baseRevision, operations: body.operations.map(camelOperation), batchId: body.batch_id ?? null, clientId: body.client_id ?? null };
@@ -126,29 +117,13 @@ export function mountCollaborationRoutes(router: express.Router, gateway: Gatewa
   router.get(
     '/decks/:id/events',
     route(async (req, caller, res) => {
-      // Last-Event-ID (the browser's automatic resume) wins over the query string.
-      const after = revisionParam(req.headers['last-event-id'], 'Last-Event-ID') ?? revisionParam(req.query.after, 'after');
+      const after = resumeAfter(req);
       // Access is checked before the stream starts, so refusals are ordinary 4xx answers.
       const { deck } = await run<{ deck: { revision: number } | null }>('DeckRevision', { id: req.params.id }, caller);
       if (!deck) throw new RestError(404, 'RESOURCE_NOT_FOUND', `Deck ${String(req.params.id)} not found`);
-      const abort = new AbortController();
-      const events = subscribeOperation<{ event: DeckEvent }>(gateway, 'DeckEvents', { id: req.params.id, after: after ?? deck.revision }, caller, abort.signal);
-      res.on('close', () => abort.abort());
-      res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
-      res.write('retry: 2000\n\n');
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-      try {
-        for await (const { event } of events) res.write(sseEvent(event));
-      } catch (error) {
-        if (!abort.signal.aborted) {
-          const restError = error instanceof RestError ? error : restErrorFromGraphQL({ message: 'Internal server error' });
-          res.write(`event: error\ndata: ${JSON.stringify({ error_code: restError.errorCode, message: restError.message })}\n\n`);
-        }
-      } finally {
-        clearInterval(keepalive);
-        res.end();
-      }
+      const signal = abortedOnClose(res);
+      const events = subscribeOperation<{ event: DeckEvent }>(gateway, 'DeckEvents', { id: req.params.id, after: after ?? deck.revision }, caller, signal);
+      await sendServerSentEvents(res, events, signal, ({ event }) => sseEvent(event));
       return { sent: true };
     }),
   );

@@ -1,8 +1,10 @@
 // How every REST route answers: the caller's identity in, a StandardResponse out, coded errors
 // mapped to HTTP statuses (429s with Retry-After). Routes only describe what differs.
 import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 import { CLIENT_IP_HEADER, type Logger } from '../../lib/logger.js';
-import { failure, RestError, success } from './standard-response.js';
+import { failure, RestError, restErrorFromUserError, success } from './standard-response.js';
 
 export type Caller = { authorization?: string; requestId: string; clientIp?: string; userAgent?: string };
 /** A handler answers with data for the envelope, or `{ sent: true }` when it wrote a file itself. */
@@ -42,8 +44,33 @@ export function bodyOf(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** An optional string field; null (which some clients send for "not set") reads as absent. */
+export const optionalText = z.string().nullish().transform((value) => value ?? undefined);
+
+/** A whole number, also when a form sent it as a numeric string. */
+export const wholeNumberField = (field: string) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: `${field} must be a whole number` }).int(`${field} must be a whole number`),
+  );
+
+/** The JSON body as `schema` reads it; the first problem is a 400 naming its field. */
+export function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
+  const parsed = schema.safeParse(bodyOf(req));
+  if (!parsed.success) throw restErrorFromUserError(userErrorFromZod(parsed.error));
+  return parsed.data;
+}
+
 export function requireString(body: Record<string, unknown>, field: string): string {
   const value = body[field];
   if (typeof value !== 'string' || value.length === 0) throw new RestError(400, 'INVALID_REQUEST', `${field} is required`, { field });
   return value;
+}
+
+/** A whole number ≥ 0 from a query parameter or header (revisions, event positions); absent: undefined. */
+export function optionalWholeNumber(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const text = String(value);
+  if (!/^\d{1,9}$/.test(text)) throw new RestError(400, 'INVALID_REQUEST', `${field} must be a whole number ≥ 0`, { field });
+  return Number(text);
 }

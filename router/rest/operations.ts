@@ -10,6 +10,10 @@ const BATCH_RESULT = `status applied revision conflicts { operationIndex code me
   batch { revision kind batchId clientId operations at } error { code message field }
   lock { slideId elementId clientId agent expiresAt holder { id } }`;
 const DECK_EVENT_FIELDS = 'type revision kind clientId batchId operations reason at actor { id }';
+const GENERATION_JOB_FIELDS = `id lastEventSeq mode topic language style status stage progress { stage slidesDone slidesTotal } outline templateId deckId modelId
+  degraded usage { promptTokens completionTokens costUsd } error errorCode owner { id } createdAt updatedAt startedAt finishedAt`;
+const AI_MODEL_FIELDS = `id name providerModel provider baseUrl capabilities providerMapping parameters maxTokens contextWindow inputPrice outputPrice
+  enabled isDefault personal apiKeyHint createdAt updatedAt`;
 
 export const operations = {
   Me: `query Me { me { ${USER_FIELDS} } }`,
@@ -63,5 +67,20 @@ export const operations = {
   UnshareDeck: `mutation UnshareDeck($id: ID!, $userId: ID!) { result: unshareDeck(deckId: $id, userId: $userId) { ${DECK_PAYLOAD} } }`,
   CreateShareLink: `mutation CreateShareLink($id: ID!) { link: createDeckShareLink(deckId: $id) { token } }`,
   RevokeShareLink: `mutation RevokeShareLink($id: ID!) { revokeDeckShareLink(deckId: $id) { id } }`,
+  StartGeneration: `mutation StartGeneration($input: StartGenerationInput!) {
+    result: startGeneration(input: $input) { created job { ${GENERATION_JOB_FIELDS} } error { code message field } }
+  }`,
+  GenerationJob: `query GenerationJob($id: ID!) { job: generationJob(id: $id) { ${GENERATION_JOB_FIELDS} } }`,
+  CancelGeneration: `mutation CancelGeneration($id: ID!) { result: cancelGeneration(id: $id) { job { ${GENERATION_JOB_FIELDS} } error { code message } } }`,
+  GenerationEvents: `subscription GenerationEvents($jobId: ID!, $after: String) { event: generationEvents(jobId: $jobId, after: $after) { seq type payload at } }`,
+  AiModels: `query AiModels($enabledOnly: Boolean, $capability: ModelCapability) {
+    models: aiModels(enabledOnly: $enabledOnly, capability: $capability) { ${AI_MODEL_FIELDS} }
+  }`,
+  AiModel: `query AiModel($id: ID!) { model: aiModel(id: $id) { ${AI_MODEL_FIELDS} } }`,
+  CreateAiModel: `mutation CreateAiModel($input: CreateAiModelInput!) { result: createAiModel(input: $input) { model { ${AI_MODEL_FIELDS} } error { code message field } } }`,
+  UpdateAiModel: `mutation UpdateAiModel($id: ID!, $input: UpdateAiModelInput!) {
+    result: updateAiModel(id: $id, input: $input) { model { ${AI_MODEL_FIELDS} } error { code message field } }
+  }`,
+  DeleteAiModel: `mutation DeleteAiModel($id: ID!) { deleted: deleteAiModel(id: $id) }`,
 } as const;
 export type OperationName = keyof typeof operations;

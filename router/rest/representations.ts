@@ -148,3 +148,115 @@ export function restList<T>(items: T[], total: number, page: number, limit: numb
   const pages = Math.ceil(total / limit);
   return { items, total, page, limit, pages, total_pages: pages };
 }
+
+/** A graph field name as the REST contract spells it (`slideCount` -> `slide_count`). */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+export interface GraphGenerationJob {
+  id: string;
+  lastEventSeq: number;
+  mode: string;
+  topic: string;
+  language: string;
+  style: string | null;
+  status: string;
+  stage: string;
+  progress: { stage: string; slidesDone: number; slidesTotal: number };
+  outline: string | null;
+  templateId: string | null;
+  deckId: string | null;
+  modelId: string | null;
+  degraded: boolean;
+  usage: { promptTokens: number; completionTokens: number; costUsd: number };
+  error: string | null;
+  errorCode: string | null;
+  owner: { id: string };
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Status and mode in lower case, like the facade's other enum-like values (collaborator roles, deck event types). */
+export function restGenerationJob(job: GraphGenerationJob) {
+  return {
+    id: job.id,
+    mode: job.mode.toLowerCase(),
+    status: job.status.toLowerCase(),
+    progress: { stage: job.progress.stage, slides_done: job.progress.slidesDone, slides_total: job.progress.slidesTotal },
+    topic: job.topic,
+    language: job.language,
+    style: job.style,
+    outline: job.outline,
+    template_id: job.templateId,
+    deck_id: job.deckId,
+    model_id: job.modelId,
+    degraded: job.degraded,
+    usage: { prompt_tokens: job.usage.promptTokens, completion_tokens: job.usage.completionTokens, cost_usd: job.usage.costUsd },
+    error: job.error,
+    error_code: job.errorCode,
+    owner_id: job.owner.id,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
+    started_at: job.startedAt,
+    finished_at: job.finishedAt,
+  };
+}
+
+export interface GraphAiModel {
+  id: string;
+  name: string;
+  providerModel: string;
+  provider: string;
+  baseUrl: string;
+  capabilities: string[];
+  providerMapping: Record<string, string>;
+  parameters: Record<string, unknown>;
+  maxTokens: number | null;
+  contextWindow: number | null;
+  inputPrice: number;
+  outputPrice: number;
+  enabled: boolean;
+  isDefault: boolean;
+  personal: boolean;
+  apiKeyHint: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The `supports_*` flags the older client filters on, and the capability each one names. */
+export const MODEL_SUPPORT_FLAGS = {
+  supports_chat: 'chat',
+  supports_vision: 'vision',
+  supports_image_generation: 'image_gen',
+  supports_embeddings: 'embeddings',
+  supports_tools: 'tools',
+} as const;
+
+/** The predecessor's model fields; `api_key` is only ever the mask (the key is write-only). */
+export function restAiModel(model: GraphAiModel) {
+  const flags = Object.fromEntries(Object.entries(MODEL_SUPPORT_FLAGS).map(([flag, capability]) => [flag, model.capabilities.includes(capability)]));
+  return {
+    id: model.id,
+    name: model.name,
+    ai_model_name: model.providerModel,
+    base_url: model.baseUrl,
+    api_key: model.apiKeyHint ?? '',
+    capabilities: model.capabilities,
+    provider_mapping: model.providerMapping,
+    parameters: model.parameters,
+    max_tokens: model.maxTokens,
+    context_window: model.contextWindow,
+    input_price: model.inputPrice,
+    output_price: model.outputPrice,
+    is_enabled: model.enabled,
+    is_default: model.isDefault,
+    is_personal: model.personal,
+    created_at: model.createdAt,
+    updated_at: model.updatedAt,
+    ...flags,
+    provider: model.providerMapping.chat ?? model.provider,
+  };
+}

@@ -8,9 +8,11 @@ import type { Gateway } from '../gateway.js';
 import { runOperation } from './graphql-client.js';
 import type { LegacyAccess } from './legacy-access.js';
 import { type GraphImage, restImage, restList } from './representations.js';
+import { mountAiModelRoutes } from './ai-model-routes.js';
 import { mountAuthRoutes } from './auth-routes.js';
 import { mountCollaborationRoutes } from './collaboration-routes.js';
 import { mountDeckRoutes } from './deck-routes.js';
+import { mountGenerationRoutes } from './generation-routes.js';
 import { createRouteHandler } from './handler.js';
 import { failure, RestError } from './standard-response.js';
 
@@ -43,6 +45,8 @@ export function createRestRouter(gateway: Gateway, log: Logger, legacy: LegacyAc
 
   mountDeckRoutes(router, gateway, route);
   mountCollaborationRoutes(router, gateway, route);
+  mountGenerationRoutes(router, gateway, route, legacy);
+  mountAiModelRoutes(router, gateway, route, legacy);
 
   router.use((req: Request, res: Response) => {
     res.status(404).json(failure(new RestError(404, 'RESOURCE_NOT_FOUND', `No route ${req.method} ${req.baseUrl}${req.path}`), res.locals.requestId as string));

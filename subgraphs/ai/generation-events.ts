@@ -61,6 +61,10 @@ export class GenerationEvents {
     });
   }
 
+  async *replay(jobId: string, afterSeq: number): AsyncGenerator<GenerationEventMessage> {
+    for (const row of await this.store.eventsAfter(jobId, afterSeq)) yield toMessage(row);
+  }
+
   stream(jobId: string, afterSeq: number): AsyncIterableIterator<GenerationEventMessage> {
     return stoppable((signal) => replayThenLive<GenerationEventMessage>({
       signal,

@@ -65,7 +65,13 @@ export class GenerationService {
     private readonly limits: GenerationLimits = { concurrencyPerUser: config().GENERATION_CONCURRENCY_PER_USER, dailyTokenQuota: config().DAILY_TOKEN_QUOTA },
   ) {}
 
-  async start(viewer: Viewer | null, input: StartInput): Promise<StartResult> {
+  /**
+   * `clientIp` matters for service callers: anonymous legacy and PPTist clients all act as one
+   * workspace account, so their generation rate is counted per address (the router limits those
+   * callers per address too) and the per-account concurrency limit would let four strangers lock
+   * out everyone else.
+   */
+  async start(viewer: Viewer | null, input: StartInput, clientIp: string | null = null): Promise<StartResult> {
     if (!viewer) throw unauthenticated();
     const parsed = StartInput.safeParse(input);
     if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
@@ -74,9 +80,10 @@ export class GenerationService {
     const existing = request.idempotencyKey ? await this.store.findByKey(viewer.userId, request.idempotencyKey) : null;
     if (existing) return { ok: true, job: existing, created: false };
 
-    const refusal = (await this.capacityProblem(viewer.userId)) ?? (request.mode === 'DECK' ? await this.deckProblem(viewer.userId, request) : null);
+    const shared = Boolean(viewer.service);
+    const refusal = (await this.capacityProblem(viewer.userId, shared)) ?? (request.mode === 'DECK' ? await this.deckProblem(viewer.userId, request) : null);
     if (refusal) return { ok: false, error: refusal };
-    await this.limiter.enforce(LIMITS.generationsPerUser, viewer.userId, 'ai');
+    await this.limiter.enforce(LIMITS.generationsPerUser, shared ? `${viewer.userId}:ip:${clientIp ?? 'unknown'}` : viewer.userId, 'ai');
 
     const outline = request.outline?.trim() ? request.outline : null;
     const { model } = await this.models.resolve(viewer.userId, request.model);
@@ -137,9 +144,12 @@ export class GenerationService {
 
   /** Checked once, when the subscription starts (not per event). */
   async subscribe(viewer: Viewer | null, jobId: string, after: string | null | undefined) {
-    await this.readable(viewer, jobId);
-    const afterSeq = after ? Number.parseInt(after, 10) : 0;
-    return this.events.stream(jobId, Number.isFinite(afterSeq) && afterSeq > 0 ? afterSeq : 0);
+    const job = await this.readable(viewer, jobId);
+    const parsed = after ? Number.parseInt(after, 10) : 0;
+    const afterSeq = Number.isFinite(parsed) && parsed > 0 ? parsed : 0;
+    // A finished job's log is complete: replay it and end, even when the client already has it all.
+    if (FINISHED_STATUSES.has(job.status)) return this.events.replay(jobId, afterSeq);
+    return this.events.stream(jobId, afterSeq);
   }
 
   async usageToday(viewer: Viewer | null) {
@@ -151,9 +161,9 @@ export class GenerationService {
   }
 
   /** Per-user concurrency and the daily token quota: refused as data, before anything is queued. */
-  private async capacityProblem(userId: string): Promise<UserErrorShape | null> {
+  private async capacityProblem(userId: string, shared: boolean): Promise<UserErrorShape | null> {
     const { concurrencyPerUser: concurrent, dailyTokenQuota: quota } = this.limits;
-    if ((await this.store.countActive(userId)) >= concurrent) {
+    if (!shared && (await this.store.countActive(userId)) >= concurrent) {
       return { code: 'CONCURRENCY_LIMIT', message: `You already have ${concurrent} generations queued or running; wait for one to finish or cancel one` };
     }
     if (quota > 0) {

@@ -98,6 +98,11 @@ export class GenerationStore {
     return this.prisma.generationEvent.findMany({ where: { jobId, seq: { gt: afterSeq } }, orderBy: { seq: 'asc' } });
   }
 
+  async lastSeq(jobId: string): Promise<number> {
+    const last = await this.prisma.generationEvent.findFirst({ where: { jobId }, orderBy: { seq: 'desc' }, select: { seq: true } });
+    return last?.seq ?? 0;
+  }
+
   eventsOfTypes(jobId: string, types: string[]): Promise<GenerationEvent[]> {
     return this.prisma.generationEvent.findMany({ where: { jobId, type: { in: types } }, orderBy: { seq: 'asc' } });
   }

@@ -48,6 +48,7 @@ export const GenerationJob = builder.loadableObject('GenerationJob', {
     modelId: t.exposeID('modelId', { nullable: true, description: 'The registry model the job uses; null: the offline writer' }),
     degraded: t.exposeBoolean('degraded', { description: 'True when the offline generator stood in for the model' }),
     usage: t.field({ type: GenerationUsage, resolve: (job) => job }),
+    lastEventSeq: t.int({ description: 'The position of the last event in the job’s log (resume cursors count up to it)', resolve: (job, _args, ctx) => ctx.generationStore.lastSeq(job.id) }),
     error: t.exposeString('error', { nullable: true }),
     errorCode: t.exposeString('errorCode', { nullable: true }),
     owner: t.field({ type: UserRef, resolve: (job) => ({ id: job.ownerId }) }),
@@ -133,7 +134,7 @@ builder.mutationField('startGeneration', (t) =>
     args: { input: t.arg({ type: StartGenerationInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const { templateId, deckId, ...rest } = withoutNulls(input);
-      return ctx.generations.start(ctx.viewer, { ...rest, ...(templateId && { templateId: String(templateId) }), ...(deckId && { deckId: String(deckId) }) });
+      return ctx.generations.start(ctx.viewer, { ...rest, ...(templateId && { templateId: String(templateId) }), ...(deckId && { deckId: String(deckId) }) }, ctx.client.ip);
     },
   }),
 );
