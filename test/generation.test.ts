@@ -220,6 +220,22 @@ describe('a whole generation through the router', () => {
     expect(callsOf(user)).toHaveLength(2);
   });
 
+  it('takes what the request leaves open from the user’s preferences, and falls back to the default model for unknown names', async () => {
+    const user = await userWithModel();
+    const prefs = await gql(graphql(), 'mutation($input: UpdatePreferencesInput!) { updatePreferences(input: $input) { error { code } } }', { input: { language: 'ja', defaultModel: user.model.name, defaultStyle: 'academic' } }, user.token);
+    expect(prefs.data!.updatePreferences.error).toBeNull();
+    fake.script(outlineReply(), slidesReply());
+    const preferred = await start(user.token, { topic: `Prefs ${user.userId}`, mode: 'OUTLINE' });
+    await follow(user.token, preferred.job!.id);
+    const job = (await gql(graphql(), 'query($id: ID!) { generationJob(id: $id) { language style modelId } }', { id: preferred.job!.id }, user.token)).data!.generationJob;
+    expect(job).toEqual({ language: 'ja', style: 'academic', modelId: user.model.id });
+
+    const unknown = await start(user.token, { topic: 'Unknown model', mode: 'OUTLINE', model: 'GLM-4.5-Air' });
+    const events = await follow(user.token, unknown.job!.id);
+    expect(events[0]!.payload.model).toBe('offline');
+    expect(events.at(-1)!.type).toBe('SUCCEEDED');
+  });
+
   it('refuses bad input as data and queues nothing', async () => {
     const user = await userWithModel();
     for (const [input, field] of [

@@ -32,6 +32,13 @@ export interface DeckSummary {
   isTemplate: boolean;
 }
 
+export interface UserPreferences {
+  language: string;
+  defaultModel: string | null;
+  defaultStyle: string | null;
+  defaultTemplate: string | null;
+}
+
 export interface BatchOutcome {
   status: 'APPLIED' | 'CONFLICT' | 'REJECTED';
   revision: number;
@@ -98,6 +105,17 @@ export class AgentGraphClient {
       { input },
     );
     return data.applyDeckOperations;
+  }
+
+  /** The user's generation defaults (language, model, style, template); null when unreadable. */
+  async preferences(userId: string): Promise<UserPreferences | null> {
+    const data = await post<{ me: { preferences: UserPreferences | null } | null }>(
+      this.usersUrl,
+      'query AgentPreferences { me { preferences { language defaultModel defaultStyle defaultTemplate } } }',
+      {},
+      await this.authorizationFor(userId),
+    ).catch(() => null);
+    return data?.me?.preferences ?? null;
   }
 
   /** The agent shows in the deck's presence while it writes (best effort: presence is decoration). */

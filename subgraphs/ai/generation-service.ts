@@ -75,7 +75,7 @@ export class GenerationService {
     if (!viewer) throw unauthenticated();
     const parsed = StartInput.safeParse(input);
     if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
-    const request = parsed.data;
+    const request = await this.withPreferences(viewer.userId, parsed.data);
     // A retry with the same idempotency key returns the existing job and costs nothing.
     const existing = request.idempotencyKey ? await this.store.findByKey(viewer.userId, request.idempotencyKey) : null;
     if (existing) return { ok: true, job: existing, created: false };
@@ -158,6 +158,21 @@ export class GenerationService {
     const quota = this.limits.dailyTokenQuota;
     const used = (row?.promptTokens ?? 0) + (row?.completionTokens ?? 0);
     return { promptTokens: row?.promptTokens ?? 0, completionTokens: row?.completionTokens ?? 0, costUsd: row?.costUsd ?? 0, jobs: row?.jobs ?? 0, tokenQuota: quota || null, tokensLeft: quota ? Math.max(0, quota - used) : null };
+  }
+
+  /** What the request leaves open comes from the user's preferences (their language, model, style, template). */
+  private async withPreferences<T extends { language?: string; model?: string; style?: string; templateId?: string }>(userId: string, request: T): Promise<T> {
+    if (request.language && request.model && request.style && request.templateId) return request;
+    const preferences = await this.agent.preferences(userId);
+    if (!preferences) return request;
+    const template = preferences.defaultTemplate && isUuid(preferences.defaultTemplate) ? preferences.defaultTemplate : undefined;
+    return {
+      ...request,
+      language: request.language ?? preferences.language,
+      model: request.model ?? preferences.defaultModel ?? undefined,
+      style: request.style ?? preferences.defaultStyle ?? undefined,
+      templateId: request.templateId ?? template,
+    };
   }
 
   /** Per-user concurrency and the daily token quota: refused as data, before anything is queued. */
