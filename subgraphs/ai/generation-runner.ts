@@ -240,9 +240,10 @@ class JobRun {
     const index = this.slides.length;
     this.slides.push(slide);
     const deckSlideIds = this.deck ? await this.writeToDeck(slide, index) : [];
-    const slidesDone = this.slides.filter((s) => s.type === 'content').length;
-    await this.deps.store.updateIfUnfinished(this.job.id, { slidesDone });
-    await this.emit('SLIDE', { index, slide, slidesDone, slidesTotal: total, ...(this.deck && { deckId: this.deck.deckId, deckSlideIds }) });
+    // The job's progress counts content pages (what the user asked for); the event also counts every AI slide.
+    const pagesDone = this.slides.filter((s) => s.type === 'content').length;
+    await this.deps.store.updateIfUnfinished(this.job.id, { slidesDone: pagesDone });
+    await this.emit('SLIDE', { index, slide, slidesDone: index + 1, slidesTotal: Math.max(total, index + 1), pagesDone, ...(this.deck && { deckId: this.deck.deckId, deckSlideIds }) });
   }
 
   // ---------------------------------------------------------------------------------------- deck
