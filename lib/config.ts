@@ -72,6 +72,28 @@ const ConfigSchema = z.object({
   // for load tests; the other abuse limits are fixed in lib/rate-limit.ts.
   ROUTER_REQUESTS_PER_MINUTE: z.coerce.number().int().min(10).default(1200),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Image storage: 'local' (files under LOCAL_STORAGE_DIR, URLs signed with MEDIA_SIGNING_KEY and
+  // served by the router) or 'cos' (Tencent COS; COS_* below).
+  STORAGE_DRIVER: z.enum(['local', 'cos']).default('local'),
+  LOCAL_STORAGE_DIR: z.string().min(1).default('.local/storage'),
+  // Public base URL of the router, for signed local-storage URLs handed to clients.
+  PUBLIC_URL: z.url().optional(),
+  // HMAC key (16+ characters) for local signed URLs and stable image links; npm start generates one.
+  MEDIA_SIGNING_KEY: z.string().min(16).optional(),
+  COS_BUCKET: z.string().min(1).optional(),
+  COS_REGION: z.string().min(1).optional(),
+  COS_SECRET_ID: z.string().min(1).optional(),
+  COS_SECRET_KEY: z.string().min(1).optional(),
+  // Temporary credentials (STS) add a session token.
+  COS_SESSION_TOKEN: z.string().min(1).optional(),
+  // Another endpoint than COS's own (a private endpoint, or a COS-compatible server in tests).
+  COS_DOMAIN: z.string().min(1).optional(),
+  COS_PROTOCOL: z.enum(['http:', 'https:']).default('https:'),
+  // Signed download URLs on a CDN domain instead of the bucket's.
+  COS_CDN_DOMAIN: z.string().min(1).optional(),
+  // Download links live 15 minutes and upload links 5: long enough to use, short enough to leak little.
+  SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(300),
   // Redis key prefix of the BullMQ queues: platforms sharing one Redis (or test stacks) keep their
   // jobs apart with different prefixes. BullMQ's own default, so existing queues are found.
   QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('bull'),

@@ -9,12 +9,15 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  // Object storage (COS, disk) is down or refused: worth retrying later, never the caller's fault.
+  STORAGE_ERROR: 'STORAGE_ERROR',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export function coded(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+/** `originalError` is kept for the server's logs, never sent to the client. */
+export function coded(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, originalError?: Error): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra }, ...(originalError && { originalError }) });
 }
 
 export const unauthenticated = (message = 'Sign in first') => coded(ErrorCode.UNAUTHENTICATED, message);

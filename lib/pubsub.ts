@@ -30,5 +30,6 @@ export const topics = {
   // hear its own events echoed back.
   generationControl: (jobId: string) => `ai.generation.control.${jobId}`,
   deckEvents: (deckId: string) => `decks.events.${deckId}`,
+  imageStatus: (imageId: string) => `media.image.${imageId}`,
   deckPresence: (deckId: string) => `decks.presence.${deckId}`,
 } as const;

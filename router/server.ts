@@ -1,5 +1,6 @@
 // The router process: /graphql (HTTP, SSE and graphql-ws on one port), the REST facade at /api/v1,
-// PPTist's /tools/* streams, /health and /readiness. Built without listening so tests run it on port 0.
+// PPTist's /tools/* routes, the local storage driver's /storage/*, /health and /readiness. Built
+// without listening so tests run it on port 0.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -21,6 +22,8 @@ import { createGateway } from './gateway.js';
 import { createReadinessChecks } from './readiness.js';
 import { LegacyAccess } from './rest/legacy-access.js';
 import { assignRequestId, createRestRouter } from './rest/routes.js';
+import { SignedStorage } from './signed-storage.js';
+import { createStorageRouter } from './storage-routes.js';
 import { createToolsRouter } from './tools-routes.js';
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(import.meta.url), '../../schema/supergraph.graphql');
@@ -53,9 +56,12 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
     res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
   });
   const legacy = new LegacyAccess(gateway, config, limiter);
-  app.use('/api/v1', createRestRouter(gateway, log, legacy));
+  const storage = new SignedStorage(config);
+  // The local-disk driver's signed URLs name this route; COS serves its own.
+  if (storage.local) app.use('/storage', createStorageRouter(storage, log));
+  app.use('/api/v1', createRestRouter(gateway, log, legacy, storage));
   // At the origin root: PPTist's builds call /tools/* on a fixed host (REST-COMPAT.md §2).
-  app.use('/tools', createToolsRouter({ gateway, log, legacy, requireToken: config.TOOLS_REQUIRE_TOKEN }));
+  app.use('/tools', createToolsRouter({ gateway, log, legacy, storage, requireToken: config.TOOLS_REQUIRE_TOKEN }));
   app.use(gateway.graphqlEndpoint, gateway);
 
   const httpServer = createServer(app);

@@ -99,6 +99,16 @@ function serviceClients(): void {
   env.AI_AGENT_CLIENT_SECRET = agent;
 }
 
+/** Images live under .local/storage, with links signed by a key generated once. */
+function mediaSettings(): void {
+  env.LOCAL_STORAGE_DIR ??= join(LOCAL, 'storage');
+  env.PUBLIC_URL ??= `http://localhost:${env.PORT ?? '4000'}`;
+  if (env.MEDIA_SIGNING_KEY) return;
+  const path = join(LOCAL, 'media-signing-key');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  env.MEDIA_SIGNING_KEY = readFileSync(path, 'utf8').trim();
+}
+
 async function signingKeys(): Promise<void> {
   if (env.JWT_PUBLIC_KEY) return;
   const privatePath = join(LOCAL, 'jwt-private.pem');
@@ -179,11 +189,13 @@ async function main(): Promise<void> {
   await signingKeys();
   keyEncryptionKeys();
   serviceClients();
+  mediaSettings();
   await migrateAndSeed(env.DATABASE_URL);
 
   const ports = { users: env.USERS_PORT ?? '4001', decks: env.DECKS_PORT ?? '4002', ai: env.AI_PORT ?? '4003', media: env.MEDIA_PORT ?? '4004' };
   for (const name of ['users', 'decks', 'ai', 'media'] as const) startProcess(name, `subgraphs/${name}/main.ts`);
   startProcess('ai-worker', 'subgraphs/ai/worker-main.ts');
+  startProcess('media-worker', 'subgraphs/media/worker-main.ts');
   await Promise.all(Object.entries(ports).map(([name, port]) => waitForHealth(`http://127.0.0.1:${port}/health`, name)));
   const port = env.PORT ?? '4000';
   startProcess('router', 'router/main.ts');

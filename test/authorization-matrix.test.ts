@@ -20,6 +20,7 @@ interface Fixtures {
   deckId: string;
   jobId: string;
   imageId: string;
+  imageKey: string;
   apiKeyId: string;
   victimId: string;
   /** Decks the deleteDeck row may consume, one per call. */
@@ -91,6 +92,18 @@ const ROWS: Row[] = [
   { field: 'deckEvents', kind: 'subscription', doc: 'subscription($id: ID!) { deckEvents(deckId: $id, afterRevision: 0) { revision } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
   { field: 'deckPresence', kind: 'subscription', doc: 'subscription($id: ID!) { deckPresence(deckId: $id) { seq } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
   { field: 'myImages', kind: 'query', doc: '{ myImages { id } }', expect: ANY_AUTH },
+  { field: 'searchImages', kind: 'query', doc: '{ searchImages(query: "matrix") { id } }', expect: ANY_AUTH },
+  { field: 'imageTags', kind: 'query', doc: '{ imageTags { total } }', expect: ANY_AUTH },
+  // A private image: its owner (and admins) only; strangers without the signed link are refused.
+  { field: 'imageAccess', kind: 'query', doc: 'query($k: String!) { imageAccess(key: $k) { contentType } }', vars: (f) => ({ k: f.imageKey }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' } },
+  { field: 'requestImageUpload', kind: 'mutation', doc: 'mutation { requestImageUpload(filename: "a.gif", contentType: "text/html") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:INVALID_IMAGE_FORMAT', other: 'data:INVALID_IMAGE_FORMAT', admin: 'data:INVALID_IMAGE_FORMAT' } },
+  { field: 'confirmImageUpload', kind: 'mutation', doc: 'mutation { confirmImageUpload(imageId: "00000000-0000-4000-8000-000000000000") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:NOT_FOUND', other: 'data:NOT_FOUND', admin: 'data:NOT_FOUND' } },
+  { field: 'updateImage', kind: 'mutation', doc: 'mutation($id: ID!) { updateImage(id: $id, description: "Owned") { error { code } } }', vars: (f) => ({ id: f.imageId }), expect: OWNED },
+  { field: 'changeImageTags', kind: 'mutation', doc: 'mutation($id: ID!) { changeImageTags(id: $id, tags: ["matrix"], operation: ADD) { error { code } } }', vars: (f) => ({ id: f.imageId }), expect: OWNED },
+  { field: 'deleteImages', kind: 'mutation', doc: 'mutation { deleteImages(ids: ["00000000-0000-4000-8000-000000000000"]) { deleted } }', expect: ANY_AUTH },
+  { field: 'createImageTag', kind: 'mutation', doc: 'mutation { createImageTag(name: "matrix-tag") { name } }', expect: ANY_AUTH },
+  { field: 'deleteImageTag', kind: 'mutation', doc: 'mutation { deleteImageTag(name: "no-such-tag-here") }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'FORBIDDEN', other: 'FORBIDDEN', admin: 'ok' } },
+  { field: 'imageStatus', kind: 'subscription', doc: 'subscription($id: ID!) { imageStatus(imageId: $id) { status } }', vars: (f) => ({ id: f.imageId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'NOT_FOUND', admin: 'ok' } },
   { field: 'myImagePage', kind: 'query', doc: '{ myImagePage { total } }', expect: ANY_AUTH },
   { field: 'issueServiceToken', kind: 'mutation', doc: 'mutation { issueServiceToken(clientId: "rest-facade", clientSecret: "not-the-secret-at-all") { error { code } } }', expect: { anonymous: 'data:INVALID_CLIENT', owner: 'data:INVALID_CLIENT', other: 'data:INVALID_CLIENT', admin: 'data:INVALID_CLIENT' } },
   { field: 'signUp', kind: 'mutation', doc: 'mutation($i: SignUpInput!) { signUp(input: $i) { error { code } } }', vars: () => ({ i: { email: email(), name: 'Matrix', password: 'password123' } }), expect: PUBLIC },
@@ -165,6 +178,7 @@ beforeAll(async () => {
     deckId: deck.data?.createDeck.deck.id,
     jobId: job.data?.startGeneration.job.id,
     imageId: image.id,
+    imageKey: image.storageKey,
     apiKeyId: key.data?.addApiKey.apiKey.id,
     victimId: victim.userId,
     spareDeckIds,
@@ -275,6 +289,40 @@ describe.each([
     // A platform model: only admins (the workspace account is one) change it.
     { method: 'PUT', path: () => `/api/v1/ai-models/models/${OFFLINE_MODEL}`, body: { is_enabled: true }, expect: { anonymous: compat ? 200 : 401, owner: 403, other: 403, admin: 200 }, legacy: true },
     { method: 'DELETE', path: () => '/api/v1/ai-models/models/00000000-0000-4000-8000-000000000000', expect: { anonymous: compat ? 404 : 401, owner: 404, other: 404, admin: 404 }, legacy: true },
+    // The image library (legacy: anonymous callers act as the workspace account while the exception is on).
+    ...((): RestRow[] => {
+      const Z = '00000000-0000-4000-8000-000000000000';
+      const L = { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 };
+      const MINE = { anonymous: compat ? 200 : 401, owner: 200, other: 403, admin: 200 };
+      const BAD_UPLOAD = { anonymous: compat ? 400 : 401, owner: 400, other: 400, admin: 400 };
+      return [
+        { method: 'GET', path: (f) => `/api/v1/images/${f.imageId}`, expect: MINE, legacy: true },
+        { method: 'GET', path: (f) => `/api/v1/images/${f.imageId}/url`, expect: MINE, legacy: true },
+        { method: 'GET', path: (f) => `/api/v1/images/${f.imageId}/tags`, expect: MINE, legacy: true },
+        { method: 'POST', path: (f) => `/api/v1/images/${f.imageId}/tags`, body: { tags: ['matrix'] }, expect: MINE, legacy: true },
+        { method: 'PUT', path: (f) => `/api/v1/images/${f.imageId}/tags`, body: { tags: ['matrix'] }, expect: MINE, legacy: true },
+        { method: 'DELETE', path: (f) => `/api/v1/images/${f.imageId}/tags`, body: { tags: ['matrix'] }, expect: MINE, legacy: true },
+        { method: 'DELETE', path: (f) => `/api/v1/images/${f.imageId}/tags/matrix`, expect: MINE, legacy: true },
+        { method: 'POST', path: () => '/api/v1/images/batch-tags', body: { image_ids: [Z], tags: ['matrix'] }, expect: L, legacy: true },
+        { method: 'DELETE', path: () => `/api/v1/images/${Z}`, expect: L, legacy: true },
+        { method: 'DELETE', path: () => '/api/v1/images/batch/delete', body: [Z], expect: L, legacy: true },
+        { method: 'POST', path: () => '/api/v1/images/upload', body: {}, expect: BAD_UPLOAD, legacy: true },
+        { method: 'POST', path: () => '/api/v1/images/upload/batch', body: {}, expect: BAD_UPLOAD, legacy: true },
+        { method: 'POST', path: () => '/api/v1/images/upload/presigned', body: { filename: 'm.png', content_type: 'image/png' }, expect: L, legacy: true },
+        { method: 'POST', path: () => '/api/v1/images/search', body: { prompt: 'matrix' }, expect: L, legacy: true },
+        { method: 'GET', path: () => '/api/v1/tags', expect: L, legacy: true },
+        { method: 'GET', path: () => '/api/v1/tags/popular', expect: L, legacy: true },
+        { method: 'GET', path: () => '/api/v1/tags/search?query=matrix', expect: L, legacy: true },
+        { method: 'GET', path: () => '/api/v1/tag-library', expect: L, legacy: true },
+        { method: 'POST', path: () => '/api/v1/tags', body: { name: 'matrix-rest' }, expect: { anonymous: compat ? 201 : 401, owner: 201, other: 201, admin: 201 }, legacy: true },
+        { method: 'DELETE', path: () => '/api/v1/tags/no-such-tag-here', expect: { anonymous: compat ? 404 : 401, owner: 403, other: 403, admin: 404 }, legacy: true },
+        // The fixture image has no bytes in storage: callers allowed to see it get 404.
+        { method: 'GET', path: (f) => `/api/v1/img-access/${f.imageKey}?mode=proxy`, expect: { anonymous: compat ? 404 : 401, owner: 404, other: 403, admin: 404 }, legacy: true },
+        { method: 'GET', path: (f) => `/api/v1/img-access/status/${f.imageKey}`, expect: MINE, legacy: true },
+        { method: 'POST', path: (f) => `/api/v1/img-access/refresh/${f.imageKey}`, body: {}, expect: MINE, legacy: true },
+        { method: 'POST', path: () => '/tools/img_search', body: { query: 'matrix' }, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
+      ];
+    })(),
     // Legacy: anonymous callers act as the workspace account only while the exception is on.
     { method: 'GET', path: () => '/api/v1/images', expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'POST', path: () => '/api/v1/auth/logout', body: {}, expect: AUTH, fresh: 'session' },

@@ -9,10 +9,10 @@ const ROOT = resolve(import.meta.dirname ?? '.', '..');
 it('docker-compose.yml is valid and runs every process of the platform', () => {
   const resolved = execFileSync('docker-compose', ['-f', resolve(ROOT, 'docker-compose.yml'), 'config'], {
     encoding: 'utf8',
-    env: { ...process.env, JWT_PUBLIC_KEY: 'public-pem', JWT_PRIVATE_KEY: 'private-pem', KEY_ENCRYPTION_KEYS: 'k1:a2V5', AI_AGENT_CLIENT_SECRET: 'agent-secret-of-16+' },
+    env: { ...process.env, JWT_PUBLIC_KEY: 'public-pem', JWT_PRIVATE_KEY: 'private-pem', KEY_ENCRYPTION_KEYS: 'k1:a2V5', AI_AGENT_CLIENT_SECRET: 'agent-secret-of-16+', MEDIA_SIGNING_KEY: 'media-signing-key-16' },
   });
   const compose = parse(resolved) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: unknown[] }> };
-  expect(Object.keys(compose.services).sort()).toEqual(['ai', 'ai-worker', 'decks', 'media', 'migrate', 'postgres', 'redis', 'router', 'users']);
+  expect(Object.keys(compose.services).sort()).toEqual(['ai', 'ai-worker', 'decks', 'media', 'media-worker', 'migrate', 'postgres', 'redis', 'router', 'users']);
   expect(compose.services.router!.environment).toMatchObject({ USERS_URL: 'http://users:4001/graphql', REDIS_URL: 'redis://redis:6379' });
   expect(compose.services.users!.environment!.JWT_PRIVATE_KEY).toBe('private-pem');
   expect(compose.services.decks!.environment!.JWT_PRIVATE_KEY).toBeUndefined();

@@ -224,7 +224,7 @@ describe('a whole generation through the router', () => {
     const user = await userWithModel();
     const prefs = await gql(graphql(), 'mutation($input: UpdatePreferencesInput!) { updatePreferences(input: $input) { error { code } } }', { input: { language: 'ja', defaultModel: user.model.name, defaultStyle: 'academic' } }, user.token);
     expect(prefs.data!.updatePreferences.error).toBeNull();
-    fake.script(outlineReply(), slidesReply());
+    fake.script(outlineReply());
     const preferred = await start(user.token, { topic: `Prefs ${user.userId}`, mode: 'OUTLINE' });
     await follow(user.token, preferred.job!.id);
     const job = (await gql(graphql(), 'query($id: ID!) { generationJob(id: $id) { language style modelId } }', { id: preferred.job!.id }, user.token)).data!.generationJob;

@@ -38,6 +38,9 @@ export async function setUpServices(): Promise<void> {
   const agentSecret = randomBytes(24).toString('base64url');
   process.env.SERVICE_CLIENTS = `rest-facade:${serviceSecret},ai-agent:${agentSecret}`;
   process.env.SERVICE_DELEGATES = 'ai-agent';
+  process.env.MEDIA_SIGNING_KEY = randomBytes(24).toString('base64url');
+  // Each test process stores images under a temporary folder of its own (local-disk driver).
+  process.env.LOCAL_STORAGE_DIR ??= `/tmp/pptist-test-storage-${process.pid}`;
   process.env.AI_AGENT_CLIENT_ID = 'ai-agent';
   process.env.AI_AGENT_CLIENT_SECRET = agentSecret;
   process.env.SERVICE_CLIENT_ID = 'rest-facade';

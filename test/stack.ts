@@ -11,6 +11,8 @@ import { createAiServer } from '../subgraphs/ai/server.js';
 import { type AiWorkerOptions, startAiWorker } from '../subgraphs/ai/worker.js';
 import { createDecksServer } from '../subgraphs/decks/server.js';
 import { createMediaServer } from '../subgraphs/media/server.js';
+import { startMediaWorker } from '../subgraphs/media/worker.js';
+import type { ObjectStorage } from '../lib/storage/object-storage.js';
 import { createUsersServer } from '../subgraphs/users/server.js';
 
 type SubgraphKey = 'users' | 'decks' | 'ai' | 'media';
@@ -40,21 +42,24 @@ export interface StackOptions {
   /** The ai worker's settings (short retries and breaker windows in tests); `false`: no worker. */
   worker?: Omit<AiWorkerOptions, 'prisma' | 'agent'> | false;
   ai?: Omit<Parameters<typeof createAiServer>[0] & object, 'prisma' | 'agent'>;
+  /** The media subgraph's and worker's storage (default: the configured driver, local disk in tests). */
+  media?: { storage?: ObjectStorage; workerStorage?: ObjectStorage; cleanupEveryMs?: number };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const legacy = options.legacyAnonymousAccess ?? false;
   const deckQueries = { count: 0 };
   const decksPrisma = options.countDeckQueries ? createPrisma({ onQuery: () => void deckQueries.count++ }) : undefined;
+  // Test files run in parallel against one Redis: each stack's jobs go to its own workers only.
+  const queuePrefix = `test-${process.pid}-${Date.now()}`;
   const [users, decks, media] = await Promise.all([
     createUsersServer({ legacyAnonymousAccess: legacy }).listen(0),
     createDecksServer({ prisma: decksPrisma, ...options.decks }).listen(0),
-    createMediaServer().listen(0),
+    createMediaServer({ queuePrefix, storage: options.media?.storage }).listen(0),
   ]);
+  const mediaWorker = startMediaWorker({ queuePrefix, storage: options.media?.workerStorage ?? options.media?.storage, cleanupEveryMs: options.media?.cleanupEveryMs });
   // The ai subgraph and its worker reach users and decks through the graph, as the AI agent.
   const agent = { usersUrl: users.url, decksUrl: decks.url };
-  // Test files run in parallel against one Redis: each stack's jobs go to its own workers only.
-  const queuePrefix = `test-${process.pid}-${Date.now()}`;
   const ai = await createAiServer({ ...options.ai, agent, queuePrefix }).listen(0);
   const worker = options.worker === false ? null : startAiWorker({ ...options.worker, agent, queuePrefix });
   const config = parseConfig({
@@ -91,6 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       running.delete('replica-router');
       await router.close();
       await worker?.close();
+      await mediaWorker.close();
       await Promise.all([...running.values()].map((s) => s.close()));
       await decksPrisma?.$disconnect();
     },

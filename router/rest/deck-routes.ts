@@ -1,6 +1,5 @@
 // /api/v1/decks in the StandardResponse envelope. Each route runs named GraphQL operations through
 // the gateway; file formats (.json / .pptist) are converted here and validated again by decks.
-import busboy from 'busboy';
 import type express from 'express';
 import type { Request } from 'express';
 import { MAX_DOCUMENT_BYTES } from '../../lib/pptist/document.js';
@@ -8,6 +7,7 @@ import { exportDocument, importDocumentFile } from '../../lib/pptist/file.js';
 import type { Gateway } from '../gateway.js';
 import { runOperation } from './graphql-client.js';
 import { bodyOf, type Caller, type Handler, requireString, requireToken } from './handler.js';
+import { readMultipart } from './multipart.js';
 import { type GraphDeck, restDeck } from './representations.js';
 import { RestError, restErrorFromUserError } from './standard-response.js';
 
@@ -35,39 +35,12 @@ function optionalInt(value: unknown, field: string): number | undefined {
 }
 
 /** The `file` field of a multipart upload, within the size limit. */
-function readUpload(req: Request): Promise<{ bytes: Buffer; filename: string; fields: Record<string, string> }> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } });
-    } catch {
-      reject(new RestError(400, 'INVALID_REQUEST', 'Send the file as multipart/form-data in the field "file"', { field: 'file' }));
-      return;
-    }
-    const fields: Record<string, string> = {};
-    let upload: { bytes: Buffer; filename: string } | undefined;
-    let tooLarge = false;
-    parser.on('field', (name, value) => {
-      fields[name] = value;
-    });
-    parser.on('file', (name, stream, info) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => {
-        tooLarge = true;
-      });
-      stream.on('end', () => {
-        if (name === 'file') upload = { bytes: Buffer.concat(chunks), filename: info.filename ?? 'upload' };
-      });
-    });
-    parser.on('error', () => reject(new RestError(400, 'INVALID_REQUEST', 'Malformed multipart body')));
-    parser.on('close', () => {
-      if (tooLarge) reject(new RestError(413, 'INVALID_REQUEST', `File is larger than ${MAX_UPLOAD_BYTES} bytes`, { field: 'file' }));
-      else if (!upload) reject(new RestError(400, 'INVALID_REQUEST', 'No file in the field "file"', { field: 'file' }));
-      else resolve({ ...upload, fields });
-    });
-    req.pipe(parser);
-  });
+async function readUpload(req: Request): Promise<{ bytes: Buffer; filename: string; fields: Record<string, string> }> {
+  const { files, fields } = await readMultipart(req, { fileFields: ['file'], maxFiles: 1, maxFileBytes: MAX_UPLOAD_BYTES });
+  const upload = files[0];
+  if (!upload) throw new RestError(400, 'INVALID_REQUEST', 'No file in the field "file"', { field: 'file' });
+  if (upload.tooLarge) throw new RestError(413, 'INVALID_REQUEST', `File is larger than ${MAX_UPLOAD_BYTES} bytes`, { field: 'file' });
+  return { bytes: upload.bytes, filename: upload.filename, fields };
 }
 
 interface GraphComment {

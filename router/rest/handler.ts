@@ -74,3 +74,18 @@ export function optionalWholeNumber(value: unknown, field: string): number | und
   if (!/^\d{1,9}$/.test(text)) throw new RestError(400, 'INVALID_REQUEST', `${field} must be a whole number ≥ 0`, { field });
   return Number(text);
 }
+
+/** The first value of a query parameter (`?a=1&a=2` reads as '1'); absent or empty: undefined. */
+export function queryText(value: unknown): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' && first !== '' ? first : undefined;
+}
+
+/** `page` (from 1) and `limit` (1 to 100) of the contract's numbered lists. */
+export function pageParams(query: Request['query'], defaultLimit = 20): { page: number; limit: number } {
+  const page = optionalWholeNumber(queryText(query.page), 'page') ?? 1;
+  const limit = optionalWholeNumber(queryText(query.limit), 'limit') ?? defaultLimit;
+  if (page < 1) throw new RestError(400, 'INVALID_REQUEST', 'page starts at 1', { field: 'page' });
+  if (limit < 1 || limit > 100) throw new RestError(400, 'INVALID_REQUEST', 'limit must be 1 to 100', { field: 'limit' });
+  return { page, limit };
+}

@@ -36,6 +36,15 @@ export class LegacyAccess {
     return { ...caller, authorization: await this.workspaceAuthorization(caller) };
   }
 
+  /**
+   * For routes that also serve the public (stable image links, public images): an anonymous caller
+   * stays anonymous while the exception is off instead of being refused.
+   */
+  async resolveOrAnonymous(caller: Caller): Promise<Caller> {
+    if (caller.authorization || !this.config.LEGACY_ANONYMOUS_ACCESS) return caller;
+    return this.resolve(caller);
+  }
+
   private async workspaceAuthorization(caller: Caller): Promise<string> {
     if (this.cached && Date.now() < this.cached.refreshAt) return this.cached.authorization;
     const { SERVICE_CLIENT_ID: clientId, SERVICE_CLIENT_SECRET: clientSecret } = this.config;

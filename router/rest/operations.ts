@@ -12,6 +12,10 @@ const BATCH_RESULT = `status applied revision conflicts { operationIndex code me
 const DECK_EVENT_FIELDS = 'type revision kind clientId batchId operations reason at actor { id }';
 const GENERATION_JOB_FIELDS = `id lastEventSeq mode topic language style status stage progress { stage slidesDone slidesTotal } outline templateId deckId modelId
   degraded usage { promptTokens completionTokens costUsd } error errorCode owner { id } createdAt updatedAt startedAt finishedAt`;
+const IMAGE_FIELDS = `id storageKey originalFilename description mimeType fileSize width height status sourceType prompt generationModel isPublic tags link
+  storageType createdAt updatedAt owner { id }`;
+const IMAGE_PAYLOAD = `image { ${IMAGE_FIELDS} } error { code message field }`;
+const IMAGE_TAG_FIELDS = 'id name description usageCount createdAt updatedAt';
 const AI_MODEL_FIELDS = `id name providerModel provider baseUrl capabilities providerMapping parameters maxTokens contextWindow inputPrice outputPrice
   enabled isDefault personal apiKeyHint createdAt updatedAt`;
 
@@ -27,11 +31,6 @@ export const operations = {
   }`,
   IssueServiceToken: `mutation IssueServiceToken($clientId: String!, $clientSecret: String!) {
     issueServiceToken(clientId: $clientId, clientSecret: $clientSecret) { accessToken expiresAt error { code message } }
-  }`,
-  ImagePage: `query ImagePage($page: Int, $limit: Int, $sortBy: String, $sortOrder: String) {
-    myImagePage(page: $page, limit: $limit, sortBy: $sortBy, sortOrder: $sortOrder) {
-      total items { id storageKey originalFilename description mimeType fileSize width height createdAt owner { id } }
-    }
   }`,
   RevokeSession: `mutation RevokeSession($id: ID!) { result: revokeSession(id: $id) { revokedCount } }`,
   DeckRevision: `query DeckRevision($id: ID!) { deck(id: $id) { revision } }`,
@@ -82,5 +81,30 @@ export const operations = {
     result: updateAiModel(id: $id, input: $input) { model { ${AI_MODEL_FIELDS} } error { code message field } }
   }`,
   DeleteAiModel: `mutation DeleteAiModel($id: ID!) { deleted: deleteAiModel(id: $id) }`,
+  ImagePage: `query ImagePage($page: Int, $limit: Int, $sortBy: String, $sortOrder: String, $sourceType: String, $tags: [String!], $query: String) {
+    page: myImagePage(page: $page, limit: $limit, sortBy: $sortBy, sortOrder: $sortOrder, sourceType: $sourceType, tags: $tags, query: $query) {
+      total items { ${IMAGE_FIELDS} }
+    }
+  }`,
+  ImageById: `query ImageById($id: ID!) { image(id: $id) { ${IMAGE_FIELDS} } }`,
+  SearchImages: `query SearchImages($query: String!, $limit: Int, $threshold: Int, $includePublic: Boolean) {
+    images: searchImages(query: $query, limit: $limit, threshold: $threshold, includePublic: $includePublic) { ${IMAGE_FIELDS} }
+  }`,
+  ImageAccess: `query ImageAccess($key: String!, $signature: String) { access: imageAccess(key: $key, signature: $signature) { url contentType image { ${IMAGE_FIELDS} } } }`,
+  RequestImageUpload: `mutation RequestImageUpload($filename: String!, $contentType: String!, $description: String) {
+    result: requestImageUpload(filename: $filename, contentType: $contentType, description: $description) {
+      upload { imageId key uploadUrl method contentType expiresAt } error { code message field }
+    }
+  }`,
+  ConfirmImageUpload: `mutation ConfirmImageUpload($imageId: ID!) { result: confirmImageUpload(imageId: $imageId) { ${IMAGE_PAYLOAD} } }`,
+  ChangeImageTags: `mutation ChangeImageTags($id: ID!, $tags: [String!]!, $operation: ImageTagOperation!) {
+    result: changeImageTags(id: $id, tags: $tags, operation: $operation) { ${IMAGE_PAYLOAD} }
+  }`,
+  DeleteImages: `mutation DeleteImages($ids: [ID!]!) { results: deleteImages(ids: $ids) { id deleted } }`,
+  ImageTags: `query ImageTags($query: String, $page: Int, $limit: Int, $sortBy: String, $sortOrder: String) {
+    page: imageTags(query: $query, page: $page, limit: $limit, sortBy: $sortBy, sortOrder: $sortOrder) { total items { ${IMAGE_TAG_FIELDS} } }
+  }`,
+  CreateImageTag: `mutation CreateImageTag($name: String!, $description: String) { tag: createImageTag(name: $name, description: $description) { ${IMAGE_TAG_FIELDS} } }`,
+  DeleteImageTag: `mutation DeleteImageTag($name: String!) { deleted: deleteImageTag(name: $name) }`,
 } as const;
 export type OperationName = keyof typeof operations;

@@ -115,32 +115,59 @@ export interface GraphImage {
   fileSize: number;
   width: number | null;
   height: number | null;
+  status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+  sourceType: string;
+  prompt: string | null;
+  generationModel: string | null;
+  isPublic: boolean;
+  tags: string[];
+  /** The stable `/api/v1/img-access/{key}?sig=…` link, relative to the router. */
+  link: string;
+  storageType: string;
   createdAt: string;
+  updatedAt: string;
   owner: { id: string };
 }
 
-/** The predecessor's image fields; `url` is the storage key, as it returned it. */
-export function restImage(image: GraphImage) {
+/**
+ * The predecessor's image fields; `url` is the storage key, as it returned it, and `image_url` the
+ * stable link (absolute when `base`, the router's public origin, is given).
+ */
+export function restImage(image: GraphImage, base = '') {
   return {
     id: image.id,
     user_id: image.owner.id,
     filename: image.storageKey.split('/').at(-1),
     original_filename: image.originalFilename,
     description: image.description,
-    tags: [],
-    is_public: false,
+    tags: image.tags,
+    is_public: image.isPublic,
     url: image.storageKey,
-    image_url: `/api/v1/img-access/${image.storageKey}`,
-    source_type: 'uploaded',
-    generation_model: null,
+    image_url: `${base}${image.link}`,
+    source_type: image.sourceType,
+    generation_model: image.generationModel,
     width: image.width,
     height: image.height,
     file_size: image.fileSize,
     mime_type: image.mimeType,
-    storage_status: 'stored',
+    storage_status: image.status.toLowerCase(),
     cos_key: image.storageKey,
     created_at: image.createdAt,
+    updated_at: image.updatedAt,
   };
+}
+
+export interface GraphImageTag {
+  id: string;
+  name: string;
+  description: string | null;
+  usageCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function restImageTag(tag: GraphImageTag) {
+  return { id: tag.id, name: tag.name, description: tag.description, usage_count: tag.usageCount, created_at: tag.createdAt, updated_at: tag.updatedAt };
 }
 
 /** The contract's list envelope. */

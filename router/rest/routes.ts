@@ -5,48 +5,34 @@ import { REQUEST_ID_HEADER } from '../../lib/logger.js';
 import { requestIdFrom } from '../../lib/request-context.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Gateway } from '../gateway.js';
-import { runOperation } from './graphql-client.js';
+import type { SignedStorage } from '../signed-storage.js';
 import type { LegacyAccess } from './legacy-access.js';
-import { type GraphImage, restImage, restList } from './representations.js';
 import { mountAiModelRoutes } from './ai-model-routes.js';
 import { mountAuthRoutes } from './auth-routes.js';
 import { mountCollaborationRoutes } from './collaboration-routes.js';
 import { mountDeckRoutes } from './deck-routes.js';
 import { mountGenerationRoutes } from './generation-routes.js';
 import { createRouteHandler } from './handler.js';
+import { mountImageAccessRoutes } from './img-access-routes.js';
+import { mountImageRoutes } from './image-routes.js';
+import { mountTagRoutes } from './tag-routes.js';
 import { failure, RestError } from './standard-response.js';
 
-export function createRestRouter(gateway: Gateway, log: Logger, legacy: LegacyAccess): express.Router {
+export function createRestRouter(gateway: Gateway, log: Logger, legacy: LegacyAccess, storage: SignedStorage): express.Router {
   const router = express.Router();
   // Whole PPTist documents travel in JSON bodies: a little above the 10 MB document limit, so the
   // document validator (not the body parser) explains a too-large document.
   router.use(express.json({ limit: '12mb' }));
   const route = createRouteHandler(log);
   mountAuthRoutes(router, gateway, route);
-
-  // A legacy route (REST-COMPAT.md: called without a token by the old client).
-  router.get(
-    '/images',
-    route(async (req, caller) => {
-      const acting = await legacy.resolve(caller);
-      const page = Number(req.query.page ?? 1);
-      const limit = Number(req.query.limit ?? 20);
-      if (!Number.isInteger(page) || page < 1) throw new RestError(400, 'INVALID_REQUEST', 'page starts at 1', { field: 'page' });
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new RestError(400, 'INVALID_REQUEST', 'limit must be 1 to 100', { field: 'limit' });
-      const { myImagePage } = await runOperation<{ myImagePage: { total: number; items: GraphImage[] } }>(
-        gateway,
-        'ImagePage',
-        { page, limit, sortBy: req.query.sort_by ?? null, sortOrder: req.query.sort_order ?? null },
-        acting,
-      );
-      return { data: restList(myImagePage.items.map(restImage), myImagePage.total, page, limit) };
-    }),
-  );
-
   mountDeckRoutes(router, gateway, route);
   mountCollaborationRoutes(router, gateway, route);
   mountGenerationRoutes(router, gateway, route, legacy);
   mountAiModelRoutes(router, gateway, route, legacy);
+  const media = { gateway, legacy, storage, log };
+  mountImageRoutes(router, route, media);
+  mountImageAccessRoutes(router, route, media);
+  mountTagRoutes(router, gateway, route, legacy);
 
   router.use((req: Request, res: Response) => {
     res.status(404).json(failure(new RestError(404, 'RESOURCE_NOT_FOUND', `No route ${req.method} ${req.baseUrl}${req.path}`), res.locals.requestId as string));

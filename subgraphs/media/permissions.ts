@@ -1,5 +1,17 @@
-import { isAuthenticated, type RootPermissions } from '../../lib/graphql/permissions.js';
+import { allow, isAuthenticated, type RootPermissions } from '../../lib/graphql/permissions.js';
 
 export const mediaPermissions: RootPermissions = {
-  Query: { image: isAuthenticated, myImages: isAuthenticated, myImagePage: isAuthenticated },
+  // imageAccess decides per image (public images and signed links need no account).
+  Query: { image: allow, myImages: isAuthenticated, myImagePage: isAuthenticated, searchImages: isAuthenticated, imageAccess: allow, imageTags: isAuthenticated },
+  Mutation: {
+    requestImageUpload: isAuthenticated,
+    confirmImageUpload: isAuthenticated,
+    updateImage: isAuthenticated,
+    changeImageTags: isAuthenticated,
+    deleteImages: isAuthenticated,
+    createImageTag: isAuthenticated,
+    deleteImageTag: isAuthenticated,
+  },
+  // Access is checked once in `subscribe` (ImageService.followStatus).
+  Subscription: { imageStatus: allow },
 };
