@@ -22,6 +22,8 @@ export const LIMITS = {
   legacyAnonymousPerIp: { name: 'legacy_anonymous_ip', max: 120, windowSeconds: 60 },
   // Generation costs real money per call.
   generationsPerUser: { name: 'generations_user', max: 20, windowSeconds: 3600 },
+  // Each image costs a few cents at the provider; a slide deck needs a handful.
+  imagesPerUser: { name: 'images_user', max: 30, windowSeconds: 3600 },
 } as const satisfies Record<string, Limit>;
 
 /**

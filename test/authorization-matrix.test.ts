@@ -97,6 +97,8 @@ const ROWS: Row[] = [
   // A private image: its owner (and admins) only; strangers without the signed link are refused.
   { field: 'imageAccess', kind: 'query', doc: 'query($k: String!) { imageAccess(key: $k) { contentType } }', vars: (f) => ({ k: f.imageKey }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'ok' } },
   { field: 'requestImageUpload', kind: 'mutation', doc: 'mutation { requestImageUpload(filename: "a.gif", contentType: "text/html") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:INVALID_IMAGE_FORMAT', other: 'data:INVALID_IMAGE_FORMAT', admin: 'data:INVALID_IMAGE_FORMAT' } },
+  // Bytes sent inline are for the AI agent (a service); people PUT to the upload URL.
+  { field: 'uploadImageBytes', kind: 'mutation', doc: 'mutation { uploadImageBytes(imageId: "00000000-0000-4000-8000-000000000000", base64: "") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'FORBIDDEN', other: 'FORBIDDEN', admin: 'FORBIDDEN' } },
   { field: 'confirmImageUpload', kind: 'mutation', doc: 'mutation { confirmImageUpload(imageId: "00000000-0000-4000-8000-000000000000") { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:NOT_FOUND', other: 'data:NOT_FOUND', admin: 'data:NOT_FOUND' } },
   { field: 'updateImage', kind: 'mutation', doc: 'mutation($id: ID!) { updateImage(id: $id, description: "Owned") { error { code } } }', vars: (f) => ({ id: f.imageId }), expect: OWNED },
   { field: 'changeImageTags', kind: 'mutation', doc: 'mutation($id: ID!) { changeImageTags(id: $id, tags: ["matrix"], operation: ADD) { error { code } } }', vars: (f) => ({ id: f.imageId }), expect: OWNED },
@@ -126,6 +128,8 @@ const ROWS: Row[] = [
   { field: 'myGenerationUsage', kind: 'query', doc: '{ myGenerationUsage { jobs } }', expect: ANY_AUTH },
   { field: 'aiModels', kind: 'query', doc: '{ aiModels { id } }', expect: ANY_AUTH },
   { field: 'aiModel', kind: 'query', doc: 'query { aiModel(id: "00000000-0000-4000-8000-0000000000f1") { id } }', expect: ANY_AUTH },
+  // No platform model is the default image model, and these accounts have none of their own.
+  { field: 'generateImage', kind: 'mutation', doc: 'mutation { generateImage(input: { prompt: "A matrix" }) { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:NO_IMAGE_MODEL', other: 'data:NO_IMAGE_MODEL', admin: 'data:NO_IMAGE_MODEL' } },
   { field: 'createAiModel', kind: 'mutation', doc: 'mutation { createAiModel(input: { name: "matrix", providerModel: "m", baseUrl: "http://127.0.0.1:9/v1", personal: true }) { error { code } } }', expect: ANY_AUTH },
   // A platform model: only admins change it; others are refused, and missing ids are data.
   { field: 'updateAiModel', kind: 'mutation', doc: 'mutation { updateAiModel(id: "00000000-0000-4000-8000-0000000000f1", input: { enabled: true }) { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'FORBIDDEN', other: 'FORBIDDEN', admin: 'ok' } },

@@ -12,10 +12,12 @@ export interface FakeUsage {
 export type FakeReply =
   | {
       text: string;
-      /** Characters per chunk (default 4). */
-      chunkSize?: number;
-      /** Pause between chunks. */
-      delayMs?: number;
+      /** Characters per chunk (default 4); a function is asked again for each chunk (a varied pace). */
+      chunkSize?: number | (() => number);
+      /** Pause between chunks; a function is asked again for each pause. */
+      delayMs?: number | (() => number);
+      /** Called as each content chunk is handed to the socket, with where it starts in `text` (benchmarks time the stream from here). */
+      onChunk?: (chunk: { text: string; offset: number }) => void;
       /** Pause after the headers, before the first chunk. */
       firstTokenDelayMs?: number;
       /** Reported when the request asks for it; null never reports usage (as some providers do). */
@@ -61,6 +63,12 @@ export interface ChatRequestBody {
 
 export type FakeScript = FakeReply | ((body: ChatRequestBody) => FakeReply);
 
+/** An 8×8 PNG: what POST /v1/images/generations draws unless told otherwise. */
+export const FAKE_PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAEUlEQVR4nGM4Y5yGFTEMLQkA+UZZQaNAEfcAAAAASUVORK5CYII=';
+
+/** A reply to an image generation: the picture (base64; default FAKE_PNG_BASE64), or an error status as for chat. */
+export type FakeImageReply = { b64_json?: string; output_format?: 'png' | 'jpeg' | 'webp' } | Extract<FakeReply, { status: number }>;
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -79,6 +87,8 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** The reply once the script is used up. */
   setDefault(reply: FakeScript): void;
+  /** Queues replies for the next image generation requests, in order (then: FAKE_PNG_BASE64). */
+  scriptImages(...replies: FakeImageReply[]): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +100,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   let fallback: FakeScript = { text: FAKE_DEFAULT_TEXT };
   const requests: RecordedRequest[] = [];
   let completionCount = 0;
+  const imageReplies: FakeImageReply[] = [];
 
   const server = createServer((req, res) => {
     const at = Date.now();
@@ -117,6 +128,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         void answer(res, body, reply, `chatcmpl-fake-${++completionCount}`);
         return;
       }
+      if (req.method === 'POST' && path === '/v1/images/generations' && body) {
+        const reply = imageReplies.shift() ?? {};
+        if ('status' in reply) void answer(res, body, reply, 'unused');
+        else sendJson(res, 200, { created: Math.floor(Date.now() / 1000), data: [{ b64_json: reply.b64_json ?? FAKE_PNG_BASE64 }], ...(reply.output_format && { output_format: reply.output_format }) });
+        return;
+      }
       sendJson(res, 404, errorBody(`no route for ${req.method} ${path}`, 'invalid_request_error'));
     });
   });
@@ -129,6 +146,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     script: (...replies) => void queue.push(...replies),
     requests,
     setDefault: (reply) => void (fallback = reply),
+    scriptImages: (...replies) => void imageReplies.push(...replies),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -216,13 +234,19 @@ async function answer(res: ServerResponse, body: ChatRequestBody, reply: FakeRep
   await pause('firstTokenDelayMs' in reply ? reply.firstTokenDelayMs : undefined);
   if (gone) return;
   await send(chunk({ role: 'assistant', content: '', refusal: null }, null));
-  const size = Math.max(1, ('chunkSize' in reply ? reply.chunkSize : undefined) ?? 4);
+  const chunkSize = ('chunkSize' in reply ? reply.chunkSize : undefined) ?? 4;
   const delayMs = 'delayMs' in reply ? reply.delayMs : undefined;
+  const onChunk = 'onChunk' in reply ? reply.onChunk : undefined;
   const characters = [...text];
-  for (let i = 0; i < characters.length; i += size) {
-    if (i > 0) await pause(delayMs);
+  for (let i = 0, offset = 0; i < characters.length; ) {
+    if (i > 0) await pause(typeof delayMs === 'function' ? delayMs() : delayMs);
     if (gone) return;
-    await send(chunk({ content: characters.slice(i, i + size).join('') }, null));
+    const size = Math.max(1, typeof chunkSize === 'function' ? chunkSize() : chunkSize);
+    const content = characters.slice(i, i + size).join('');
+    onChunk?.({ text: content, offset });
+    await send(chunk({ content }, null));
+    i += size;
+    offset += content.length;
   }
 
   if ('cutAfterChars' in reply) {

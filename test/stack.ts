@@ -58,8 +58,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     createMediaServer({ queuePrefix, storage: options.media?.storage }).listen(0),
   ]);
   const mediaWorker = startMediaWorker({ queuePrefix, storage: options.media?.workerStorage ?? options.media?.storage, cleanupEveryMs: options.media?.cleanupEveryMs });
-  // The ai subgraph and its worker reach users and decks through the graph, as the AI agent.
-  const agent = { usersUrl: users.url, decksUrl: decks.url };
+  // The ai subgraph and its worker reach users, decks and media through the graph, as the AI agent.
+  const agent = { usersUrl: users.url, decksUrl: decks.url, mediaUrl: media.url };
   const ai = await createAiServer({ ...options.ai, agent, queuePrefix }).listen(0);
   const worker = options.worker === false ? null : startAiWorker({ ...options.worker, agent, queuePrefix });
   const config = parseConfig({

@@ -9,6 +9,7 @@ import type { PptistDocument } from '../../lib/pptist/document.js';
 export interface AgentGraphOptions {
   usersUrl?: string;
   decksUrl?: string;
+  mediaUrl?: string;
   clientId?: string;
   clientSecret?: string;
 }
@@ -46,12 +47,22 @@ export interface BatchOutcome {
   error: { code: string; message: string } | null;
 }
 
+export interface GeneratedImageUpload {
+  bytes: Buffer;
+  contentType: string;
+  filename: string;
+  prompt: string;
+  /** The model's name as the library shows it. */
+  model: string;
+}
+
 const DECK_SUMMARY = 'id title revision myRole isTemplate';
 
 export class AgentGraphClient {
   private readonly tokens = new Map<string, { authorization: string; refreshAt: number }>();
   private readonly usersUrl: string;
   private readonly decksUrl: string;
+  private readonly mediaUrl: string;
   private readonly clientId: string | undefined;
   private readonly clientSecret: string | undefined;
 
@@ -59,6 +70,7 @@ export class AgentGraphClient {
     const c = config();
     this.usersUrl = options.usersUrl ?? c.subgraphUrls.users;
     this.decksUrl = options.decksUrl ?? c.subgraphUrls.decks;
+    this.mediaUrl = options.mediaUrl ?? c.subgraphUrls.media;
     this.clientId = options.clientId ?? c.AI_AGENT_CLIENT_ID;
     this.clientSecret = options.clientSecret ?? c.AI_AGENT_CLIENT_SECRET;
   }
@@ -129,6 +141,38 @@ export class AgentGraphClient {
     await this.decks(userId, 'mutation AgentLeave($deckId: ID!, $clientId: String!) { leaveDeck(deckId: $deckId, clientId: $clientId) }', { deckId, clientId }).catch(() => undefined);
   }
 
+  /**
+   * Puts a generated image into the user's library, marked as generated: request an upload, send
+   * the bytes inline (the signed upload URL may name a router this process cannot reach; the media
+   * subgraph writes its own storage), then confirm, which checks the bytes like any upload's.
+   */
+  async storeGeneratedImage(userId: string, image: GeneratedImageUpload): Promise<{ id: string }> {
+    const requested = await this.media<{ requestImageUpload: MediaPayload<{ imageId: string }> }>(
+      userId,
+      `mutation AgentRequestImageUpload($filename: String!, $contentType: String!, $generated: GeneratedImageInput!) {
+        requestImageUpload(filename: $filename, contentType: $contentType, generated: $generated) { upload { imageId } error { code message } }
+      }`,
+      { filename: image.filename, contentType: image.contentType, generated: { prompt: image.prompt, model: image.model } },
+    );
+    const imageId = unwrap(requested.requestImageUpload, 'upload').imageId;
+    const sent = await this.media<{ uploadImageBytes: MediaPayload<{ id: string }> }>(
+      userId,
+      'mutation AgentUploadImageBytes($imageId: ID!, $base64: String!) { uploadImageBytes(imageId: $imageId, base64: $base64) { image { id } error { code message } } }',
+      { imageId, base64: image.bytes.toString('base64') },
+    );
+    unwrap(sent.uploadImageBytes, 'image');
+    const confirmed = await this.media<{ confirmImageUpload: MediaPayload<{ id: string }> }>(
+      userId,
+      'mutation AgentConfirmImageUpload($imageId: ID!) { confirmImageUpload(imageId: $imageId) { image { id } error { code message } } }',
+      { imageId },
+    );
+    return unwrap(confirmed.confirmImageUpload, 'image');
+  }
+
+  private async media<T>(userId: string, query: string, variables: Record<string, unknown>): Promise<T> {
+    return post<T>(this.mediaUrl, query, variables, await this.authorizationFor(userId));
+  }
+
   private async decks<T>(userId: string, query: string, variables: Record<string, unknown>): Promise<T> {
     return post<T>(this.decksUrl, query, variables, await this.authorizationFor(userId));
   }
@@ -150,6 +194,19 @@ export class AgentGraphClient {
     this.tokens.set(userId, entry);
     return entry.authorization;
   }
+}
+
+interface MediaPayload<V> {
+  upload?: V | null;
+  image?: V | null;
+  error: { code: string; message: string } | null;
+}
+
+/** The payload's value, or its UserError as an AgentGraphError. */
+function unwrap<V>(payload: MediaPayload<V>, key: 'upload' | 'image'): V {
+  const value = payload[key];
+  if (!value) throw new AgentGraphError(payload.error?.message ?? 'The image library refused the image', payload.error?.code ?? 'IMAGE_NOT_STORED');
+  return value;
 }
 
 async function post<T>(url: string, query: string, variables: Record<string, unknown>, authorization: string | null): Promise<T> {

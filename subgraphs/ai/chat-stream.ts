@@ -149,7 +149,7 @@ function estimatePromptTokens(messages: ChatCompletionMessageParam[]): number {
 const MAX_CLIENTS = 64;
 const clients = new Map<string, OpenAI>();
 
-function clientFor(baseURL: string, apiKey: string): OpenAI {
+export function clientFor(baseURL: string, apiKey: string): OpenAI {
   const cacheKey = `${baseURL}\n${apiKey}`;
   let client = clients.get(cacheKey);
   if (client) clients.delete(cacheKey);

@@ -41,17 +41,38 @@ export class ModelCaller {
     private readonly tuning: ModelCallTuning = {},
   ) {}
 
+  /**
+   * One logical call through the model's breaker with our retries: `attempt` makes one request
+   * (with the SDK's own retries off); transient failures are retried and counted by the breaker.
+   */
+  async call<T>(endpoint: ModelEndpoint, attempt: (n: number) => Promise<T>, options: { signal?: AbortSignal; onRetry?: (info: RetryInfo) => void } = {}): Promise<T> {
+    return withRetries<T>(
+      async (n) => {
+        const decision = await this.breaker.acquire(endpoint.id);
+        if (!decision.allowed) throw new ModelUnavailableError(`${endpoint.name} is unavailable (circuit ${decision.state})`);
+        try {
+          const result = await attempt(n);
+          await this.breaker.recordSuccess(endpoint.id);
+          return result;
+        } catch (error) {
+          if (classifyModelError(error).kind === 'transient') await this.breaker.recordFailure(endpoint.id);
+          throw error;
+        }
+      },
+      { ...options, policy: this.tuning.retry },
+    );
+  }
+
   async stream(endpoint: ModelEndpoint, options: ModelCallOptions): Promise<{ text: string; usage: CallUsage }> {
     let received = '';
     const spent = { promptTokens: 0, completionTokens: 0, estimated: false };
-    const result = await withRetries<ChatStreamResult>(
+    const result = await this.call<ChatStreamResult>(
+      endpoint,
       async () => {
-        const decision = await this.breaker.acquire(endpoint.id);
-        if (!decision.allowed) throw new ModelUnavailableError(`${endpoint.name} is unavailable (circuit ${decision.state})`);
         const messages = options.messages(received);
         const before = received.length;
         try {
-          const answer = await streamChatOnce(
+          return await streamChatOnce(
             {
               baseUrl: endpoint.baseUrl,
               apiKey: endpoint.apiKey,
@@ -68,11 +89,7 @@ export class ModelCaller {
               options.onText(piece);
             },
           );
-          await this.breaker.recordSuccess(endpoint.id);
-          return answer;
         } catch (error) {
-          const failure = classifyModelError(error);
-          if (failure.kind === 'transient') await this.breaker.recordFailure(endpoint.id);
           // What this attempt cost before it broke, estimated (no usage arrives on a failed stream).
           spent.promptTokens += estimateTokens(messages.map((m) => String(m.content ?? '')).join('\n'));
           spent.completionTokens += estimateTokens(received.slice(before));
@@ -80,7 +97,7 @@ export class ModelCaller {
           throw error;
         }
       },
-      { signal: options.signal, onRetry: options.onRetry, policy: this.tuning.retry },
+      { signal: options.signal, onRetry: options.onRetry },
     );
     const promptTokens = spent.promptTokens + result.usage.promptTokens;
     const completionTokens = spent.completionTokens + result.usage.completionTokens;

@@ -10,6 +10,7 @@ import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 import { type AiModel, type ModelStore, type ModelWrite, sealedKeyColumns, sealedKeyOf } from './model-store.js';
 
 export const MODEL_CAPABILITIES = ['chat', 'vision', 'image_gen', 'embeddings', 'tools', 'audio'] as const;
+export type ModelCapability = (typeof MODEL_CAPABILITIES)[number];
 /** The built-in writer (offline-generator.ts): seeded as a model so every client lists it. */
 export const OFFLINE_MODEL_ID = '00000000-0000-4000-8000-0000000000f1';
 
@@ -144,17 +145,20 @@ export class ModelRegistry {
 
   /**
    * The model a request means (REST-COMPAT.md "Model names"): by id, then provider model name, then
-   * name, among the enabled models the owner may use; else the default chat model; else the
-   * offline writer. Never fails on a name: clients send literals this server has never heard of.
+   * name, among the enabled models with the capability the owner may use; else the default
+   * platform model. For chat, then the offline writer; for any other capability (which the offline
+   * writer lacks), then the owner's own model, so a user who brought one image model need not name
+   * it. Never fails on a name: clients send literals this server has never heard of.
    */
-  async resolve(ownerId: string, requested: string | null | undefined): Promise<{ model: AiModel | null; matched: boolean }> {
-    const usable = (await this.store.visibleTo(ownerId, { enabledOnly: true, capability: 'chat' })).filter((m) => m.provider === 'offline' || m.baseUrl);
+  async resolve(ownerId: string, requested: string | null | undefined, capability: ModelCapability = 'chat'): Promise<{ model: AiModel | null; matched: boolean }> {
+    const usable = (await this.store.visibleTo(ownerId, { enabledOnly: true, capability })).filter((m) => (m.provider === 'offline' ? capability === 'chat' : Boolean(m.baseUrl)));
     const wanted = requested?.trim();
     if (wanted) {
       const match = usable.find((m) => m.id === wanted) ?? usable.find((m) => m.providerModel === wanted) ?? usable.find((m) => m.name === wanted);
       if (match) return { model: match, matched: true };
     }
-    const fallback = usable.find((m) => m.isDefault && !m.ownerId) ?? usable.find((m) => m.id === OFFLINE_MODEL_ID) ?? null;
+    const platformDefault = usable.find((m) => m.isDefault && !m.ownerId);
+    const fallback = platformDefault ?? (capability === 'chat' ? usable.find((m) => m.id === OFFLINE_MODEL_ID) : usable.find((m) => m.ownerId === ownerId)) ?? null;
     return { model: fallback, matched: false };
   }
 

@@ -7,15 +7,27 @@ import { RateLimiter } from '../../lib/rate-limit.js';
 import { createRedis } from '../../lib/redis.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
 import { AgentGraphClient, type AgentGraphOptions } from './agent-graph-client.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { aiPermissions } from './permissions.js';
 import { GenerationEvents } from './generation-events.js';
 import { type GenerationLimits, GenerationService } from './generation-service.js';
 import { GenerationStore } from './generation-store.js';
+import { ImageGenerator } from './image-generation.js';
+import { ModelCaller, type ModelCallTuning } from './model-call.js';
 import { ModelRegistry } from './model-registry.js';
 import { ModelStore } from './model-store.js';
 import { buildAiSchema } from './schema/index.js';
 
-export function createAiServer(deps: { prisma?: PrismaClient; agent?: AgentGraphOptions; limits?: GenerationLimits; queuePrefix?: string } = {}) {
+export interface AiServerDeps {
+  prisma?: PrismaClient;
+  agent?: AgentGraphOptions;
+  limits?: GenerationLimits;
+  queuePrefix?: string;
+  /** Image generation's retries and breaker (short ones in tests). */
+  imageCalls?: ModelCallTuning & { breaker?: Partial<CircuitBreakerOptions> };
+}
+
+export function createAiServer(deps: AiServerDeps = {}) {
   const prisma = deps.prisma ?? createPrisma();
   const pubsub = createPubSub('ai');
   const log = createLogger('ai');
@@ -25,20 +37,15 @@ export function createAiServer(deps: { prisma?: PrismaClient; agent?: AgentGraph
   const generationStore = new GenerationStore(prisma);
   const models = new ModelRegistry(new ModelStore(prisma));
   const redis = createRedis('ai');
-  const generations = new GenerationService(
-    generationStore,
-    new GenerationEvents(generationStore, pubsub),
-    queue,
-    new RateLimiter(redis),
-    models,
-    new AgentGraphClient(deps.agent),
-    deps.limits,
-  );
+  const agent = new AgentGraphClient(deps.agent);
+  const generations = new GenerationService(generationStore, new GenerationEvents(generationStore, pubsub), queue, new RateLimiter(redis), models, agent, deps.limits);
+  const { breaker, ...imageTuning } = deps.imageCalls ?? {};
+  const images = new ImageGenerator(models, agent, new ModelCaller(new CircuitBreaker(redis, breaker), imageTuning), new RateLimiter(redis));
   return createSubgraphServer({
     name: 'ai',
     schema: withPermissions(buildAiSchema(), aiPermissions),
     log,
-    context: (base) => ({ ...base, generationStore, generations, models }),
+    context: (base) => ({ ...base, generationStore, generations, models, images }),
     onClose: async () => {
       await closeQueue(queue);
       await closePubSub(pubsub);

@@ -3,9 +3,11 @@
 // processing worker all come through here.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import { z } from 'zod';
 import type { Viewer } from '../../lib/auth/tokens.js';
 import { badInput, coded, ErrorCode, forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
+import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 import type { ImageJobData } from '../../lib/queues.js';
 import type { Redis } from '../../lib/redis.js';
 import { imageKey } from '../../lib/storage/index.js';
@@ -36,6 +38,19 @@ const UPLOAD_TYPES: Record<string, string> = {
   'image/webp': 'webp',
   'image/svg+xml': 'svg',
 };
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const GeneratedFields = z.object({
+  prompt: z.string().trim().min(1, 'A generated image needs its prompt').max(4000, 'The prompt is at most 4000 characters'),
+  model: z.string().trim().min(1, 'A generated image names its model').max(200, 'The model name is at most 200 characters'),
+});
+export type GeneratedImage = z.input<typeof GeneratedFields>;
+
+function parseGenerated(input: GeneratedImage): { ok: true; prompt: string; model: string } | { ok: false; error: UserErrorShape } {
+  const parsed = GeneratedFields.safeParse(input);
+  if (parsed.success) return { ok: true, ...parsed.data };
+  const error = userErrorFromZod(parsed.error);
+  return { ok: false, error: { ...error, field: `generated.${error.field}` } };
+}
 const SORTABLE = { created_at: 'createdAt', file_size: 'fileSize', filename: 'originalFilename', original_filename: 'originalFilename' } as const;
 const TAG_NAME = /^[^\s,][^,]{0,49}$/u;
 // Signed URLs are reused until a minute before they expire, so a client never gets one that dies in its hands.
@@ -78,15 +93,31 @@ export class ImageService {
 
   // ------------------------------------------------------------------------------------ upload
 
-  /** Step 1: a row waiting for its bytes and a short-lived URL to PUT them to. */
-  async requestUpload(viewer: Viewer | null, input: { filename: string; contentType: string; description?: string | null }): Promise<UploadResult> {
+  /**
+   * Step 1: a row waiting for its bytes and a short-lived URL to PUT them to. Only a service (the
+   * AI agent, acting for the owner) may mark the image as generated: a person could otherwise pass
+   * off an upload as the model's work.
+   */
+  async requestUpload(viewer: Viewer | null, input: { filename: string; contentType: string; description?: string | null; generated?: GeneratedImage | null }): Promise<UploadResult> {
     const owner = signedIn(viewer);
+    if (input.generated && !owner.service) throw forbidden('Only the AI agent marks images as generated');
+    const generated = input.generated ? parseGenerated(input.generated) : null;
+    if (generated && !generated.ok) return generated;
     const contentType = input.contentType.toLowerCase().trim();
     const extension = UPLOAD_TYPES[contentType];
     if (!extension) return { ok: false, error: { code: 'INVALID_IMAGE_FORMAT', message: 'PNG, JPEG, GIF, WebP or SVG only', field: 'contentType' } };
     const filename = input.filename.trim().slice(0, 255) || `upload.${extension}`;
     const key = imageKey(owner.userId, extension);
-    const image = await this.store.create({ ownerId: owner.userId, storageKey: key, originalFilename: filename, mimeType: contentType, fileSize: 0, status: 'PENDING', description: input.description?.slice(0, 2000) ?? null });
+    const image = await this.store.create({
+      ownerId: owner.userId,
+      storageKey: key,
+      originalFilename: filename,
+      mimeType: contentType,
+      fileSize: 0,
+      status: 'PENDING',
+      description: input.description?.slice(0, 2000) ?? null,
+      ...(generated && { sourceType: 'generated', prompt: generated.prompt, generationModel: generated.model }),
+    });
     try {
       const uploadUrl = await this.storage.signedPutUrl(key, contentType, this.settings.uploadTtlSeconds);
       return { ok: true, upload: { imageId: image.id, key, uploadUrl, method: 'PUT', contentType, expiresAt: new Date(Date.now() + this.settings.uploadTtlSeconds * 1000) } };
@@ -94,6 +125,28 @@ export class ImageService {
       await this.store.delete(image.id);
       throw storageFailure(error);
     }
+  }
+
+  /**
+   * Step 1½ for services only: the bytes of a pending upload, sent inline. The AI agent cannot
+   * always reach the signed upload URL (with the local-disk driver it names the router's
+   * /storage route, which another machine may not reach); the media subgraph can always write
+   * its own storage. Confirm still checks the bytes, exactly as after a signed PUT.
+   */
+  async putBytes(viewer: Viewer | null, imageId: string, base64: string): Promise<ImageResult> {
+    const owner = signedIn(viewer);
+    if (!owner.service) throw forbidden('Upload the bytes to the signed upload URL');
+    const image = isUuid(imageId) ? await this.store.findById(imageId) : null;
+    if (!image || image.ownerId !== owner.userId || image.status !== 'PENDING') return { ok: false, error: { code: 'NOT_FOUND', message: `Upload ${imageId} not found`, field: 'imageId' } };
+    // base64 is 4 characters per 3 bytes: refuse an oversized body before decoding it.
+    if (base64.length > Math.ceil(this.settings.maxBytes / 3) * 4) return { ok: false, error: { code: 'IMAGE_TOO_LARGE', message: `At most ${this.settings.maxBytes} bytes`, field: 'base64' } };
+    if (!BASE64.test(base64)) return { ok: false, error: { code: 'INVALID_IMAGE', message: 'The bytes must be base64', field: 'base64' } };
+    try {
+      await this.storage.put(image.storageKey, Buffer.from(base64, 'base64'), image.mimeType);
+    } catch (error) {
+      throw storageFailure(error);
+    }
+    return { ok: true, image };
   }
 
   /**

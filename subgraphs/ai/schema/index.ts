@@ -3,6 +3,7 @@ import './user-ref.js';
 import './generation-job.js';
 import './generation-event.js';
 import './ai-model.js';
+import './image-generation.js';
 
 export function buildAiSchema() {
   return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

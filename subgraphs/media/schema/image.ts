@@ -153,11 +153,30 @@ const ImagePayload = builder.objectRef<ImageResult>('ImagePayload').implement({
   }),
 });
 
+const GeneratedImageInput = builder.inputType('GeneratedImageInput', {
+  description: 'Marks an upload as an AI image: the prompt it came from and the model that drew it',
+  fields: (t) => ({ prompt: t.string({ required: true }), model: t.string({ required: true }) }),
+});
+
 builder.mutationField('requestImageUpload', (t) =>
   t.field({
     type: UploadPayload,
-    args: { filename: t.arg.string({ required: true }), contentType: t.arg.string({ required: true }), description: t.arg.string() },
+    args: {
+      filename: t.arg.string({ required: true }),
+      contentType: t.arg.string({ required: true }),
+      description: t.arg.string(),
+      generated: t.arg({ type: GeneratedImageInput, description: 'Services only (the AI agent): FORBIDDEN for everyone else' }),
+    },
     resolve: (_root, args, ctx) => ctx.images.requestUpload(ctx.viewer, args),
+  }),
+);
+
+builder.mutationField('uploadImageBytes', (t) =>
+  t.field({
+    type: ImagePayload,
+    description: 'Services only (the AI agent): the bytes of a pending upload as base64, instead of a PUT to its upload URL; confirm follows as usual',
+    args: { imageId: t.arg.id({ required: true }), base64: t.arg.string({ required: true }) },
+    resolve: (_root, { imageId, base64 }, ctx) => ctx.images.putBytes(ctx.viewer, String(imageId), base64),
   }),
 );
 
