@@ -31,7 +31,7 @@ beforeAll(async () => {
     signedGetUrl: (key, ttl) => workerCos.signedGetUrl(key, ttl),
     signedPutUrl: (key, type, ttl) => workerCos.signedPutUrl(key, type, ttl),
   };
-  stack = await startStack({ media: { storage: cos(), workerStorage } });
+  stack = await startStack({ media: { storage: cos(), workerStorage, cleanupEveryMs: 700 } });
 }, 60_000);
 
 afterAll(async () => {
@@ -156,4 +156,16 @@ it('retries processing after a transient storage failure and still ends READY', 
   await confirm(user.token, upload.imageId);
   expect((await statuses(user.token, upload.imageId)).at(-1)).toBe('READY');
   expect(failNextWorkerRead).toBeLessThan(0);
+});
+
+it('the cleanup job deletes objects that no image row knows, and keeps the ones that are known', async () => {
+  const user = await signUp(stack.routerUrl);
+  const orphan = `images/${user.userId}/00000000-0000-4000-8000-00000000dead.png`;
+  const upload = await requestUpload(user.token);
+  await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': upload.contentType }, body: new Uint8Array(await png(50, 50)) });
+  fake.bucket(BUCKET).set(orphan, { body: Buffer.from('lost'), contentType: 'image/png', etag: '"x"', lastModified: new Date() });
+  for (let i = 0; i < 100 && objects().includes(orphan); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(objects()).not.toContain(orphan);
+  // A pending upload's object is known to its row: the cleanup leaves it for its confirm.
+  expect(objects()).toContain(upload.key);
 });
