@@ -27,6 +27,15 @@ export function useStackBenchEnvironment(): void {
   // test/services.ts sets it, so no path of the stack meets a missing one.
   process.env.KEY_ENCRYPTION_KEYS = `bench-1:${randomBytes(32).toString('base64')}`;
   process.env.KEY_ENCRYPTION_KEY_ID = 'bench-1';
+  // The AI agent's credentials (generation writes decks through them) and the media settings every
+  // stack needs: images go to a temporary folder, links are signed with a throwaway key.
+  const agentSecret = randomBytes(24).toString('base64url');
+  process.env.SERVICE_CLIENTS = `ai-agent:${agentSecret}`;
+  process.env.SERVICE_DELEGATES = 'ai-agent';
+  process.env.AI_AGENT_CLIENT_ID = 'ai-agent';
+  process.env.AI_AGENT_CLIENT_SECRET = agentSecret;
+  process.env.MEDIA_SIGNING_KEY = randomBytes(24).toString('base64url');
+  process.env.LOCAL_STORAGE_DIR ??= `/tmp/pptist-bench-storage-${process.pid}`;
 }
 
 /** The BENCH_* variable `name` as a number above 0 (a whole one with `integer`), or `fallback` when unset or empty. */
