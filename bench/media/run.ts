@@ -12,7 +12,6 @@
 useStackBenchEnvironment();
 useThrowawayImageStorage();
 
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,14 +41,13 @@ const POLL_MS = 20;
 const READY_TIMEOUT_MS = 30_000;
 
 /**
- * The local-disk driver under a temporary folder, removed when the run ends, and a signing key of
- * the run's own (the media subgraph refuses to start without one), as test/services.ts sets them.
+ * The local-disk driver under a temporary folder of the run's own, removed when the run ends
+ * (bench-kit's default folder stays behind, and this run writes a few hundred images there).
  */
 function useThrowawayImageStorage(): void {
   const dir = mkdtempSync(join(tmpdir(), 'pptist-bench-media-'));
   process.env.STORAGE_DRIVER = 'local';
   process.env.LOCAL_STORAGE_DIR = dir;
-  process.env.MEDIA_SIGNING_KEY = randomBytes(24).toString('base64url');
   // Registered first, so it runs last: after the stack that writes there has stopped.
   stopAtEnd(async () => rmSync(dir, { recursive: true, force: true }));
 }
