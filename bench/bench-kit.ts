@@ -167,3 +167,12 @@ export function printMachineLine(): void {
 
 /** Three decimals: enough for the JSON line, without float noise. */
 export const roundToThousandths = (value: number) => Math.round(value * 1000) / 1000;
+
+/** How to repeat this run: the BENCH_* settings in effect and the script. */
+export function commandLine(script: string): string {
+  const set = Object.entries(process.env)
+    .filter(([name, value]) => /^BENCH_/.test(name) && value)
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
+  return `${set}npx tsx ${script}`;
+}

@@ -1,8 +1,9 @@
 // What the fake model writes in the generation bench: a 30-page outline in the strict grammar and
 // the AIPPT slide objects for it, one compact JSON object a line, as the prompts ask. Drawn from a
 // seeded generator, so every run (and every job with the same seed) streams the same text, with
-// lines of varied length like a model's. Loads no project module: only types are imported.
+// lines of varied length like a model's. Loads no project module beyond the seeded generator and types.
 import type { AipptItem, AipptSlide } from '../../lib/pptist/aippt.js';
+import { seededRandom } from '../../test/seeded-random.js';
 
 export interface AiDeck {
   /** The outline markdown, every line ending with a newline. */
@@ -22,17 +23,6 @@ const WORDS = (
   'farm field use saving smart asset age safe clean fast low high new old local public shared'
 ).split(' ');
 
-/** mulberry32: small, fast and good enough to vary text and pace reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A whole number from `min` to `max`, both included. */
 export const between = (random: () => number, min: number, max: number) => min + Math.floor(random() * (max - min + 1));

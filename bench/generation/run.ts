@@ -11,20 +11,18 @@
 // The configuration is read from process.env on first use, so the environment the stack runs with
 // is fixed here, before any project module is imported (they are all imported dynamically below).
 useStackBenchEnvironment();
-useServiceSecrets();
 
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { PptistDocument } from '../../lib/pptist/document.js'; // types only: erased, load nothing
 import type { FakeOpenAI, FakeReply } from '../../test/fake-openai.js';
 import type { Stack } from '../../test/stack.js';
 // bench-kit, ai-deck and pipeline-probes load no project module at top level: the project modules,
 // imported below, still read the environment set above.
-import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, stopAtEnd, useStackBenchEnvironment } from '../bench-kit.js';
-import { type AiDeck, aiDeck, between, seededRandom } from './ai-deck.js';
+import { type Percentiles, commandLine, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, stopAtEnd, useStackBenchEnvironment } from '../bench-kit.js';
+import { seededRandom } from '../../test/seeded-random.js';
+import { type AiDeck, aiDeck, between } from './ai-deck.js';
 import { installProbes, PauseWatch, PipelineRecord, type ProcessPauses, probes } from './pipeline-probes.js';
 
 const settings = {
@@ -44,20 +42,6 @@ const TEMPLATE_FILE = new URL('../../prisma/templates/aurora.json', import.meta.
 
 const EVENTS = 'subscription($jobId: ID!) { generationEvents(jobId: $jobId) { seq type payload } }';
 
-/**
- * Secrets the stack needs for this run, set as test/services.ts sets them: the AI agent writes
- * slides into decks with service credentials of its own, and the media subgraph refuses to start
- * without a key for its (local-disk) storage URLs, though no job here stores an image.
- */
-function useServiceSecrets(): void {
-  const secret = randomBytes(24).toString('base64url');
-  process.env.SERVICE_CLIENTS = `ai-agent:${secret}`;
-  process.env.SERVICE_DELEGATES = 'ai-agent';
-  process.env.AI_AGENT_CLIENT_ID = 'ai-agent';
-  process.env.AI_AGENT_CLIENT_SECRET = secret;
-  process.env.MEDIA_SIGNING_KEY = randomBytes(24).toString('base64url');
-  process.env.LOCAL_STORAGE_DIR ??= join(tmpdir(), `pptist-bench-generation-${process.pid}`);
-}
 
 interface Received {
   seq: number;
@@ -416,13 +400,6 @@ async function main(): Promise<void> {
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
 
-function commandLine(): string {
-  const set = Object.entries(process.env)
-    .filter(([name, value]) => /^BENCH_/.test(name) && value)
-    .map(([name, value]) => `${name}=${value} `)
-    .join('');
-  return `${set}npx tsx bench/generation/run.ts`;
-}
 
 function printResults(r: Results, deck: AiDeck): void {
   const outline = statsOf(r.outline.map((s) => s.latency));
@@ -436,7 +413,7 @@ function printResults(r: Results, deck: AiDeck): void {
 
   console.log('AI generation benchmark: model → client event latency through the router, and deck assembly');
   printMachineLine();
-  console.log(`command: ${commandLine()}`);
+  console.log(`command: ${commandLine('bench/generation/run.ts')}`);
   console.log(
     `fake model (test/fake-openai.ts, in this process) streams ${PACE.minChars}–${PACE.maxChars} characters a chunk every ${PACE.minMs}–${PACE.maxMs} ms after ${FIRST_TOKEN_MS} ms: ` +
       `a ${deck.pages}-page outline (${deck.outline.length} characters, ${deck.outline.split('\n').length - 1} lines), then ${aiSlides} slide objects (${deck.slidesText.length} characters: cover, contents, ${deck.slides.filter((s) => s.type === 'transition').length} transitions, ${deck.pages} content, end)`,

@@ -23,7 +23,7 @@ import type { ImageJobData } from '../../lib/queues.js'; // types only: erased, 
 import type { Stack } from '../../test/stack.js';
 // bench-kit and sample-images load no project module at top level: the project modules, imported
 // below, still read the environment set above.
-import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, stopAtEnd, useStackBenchEnvironment } from '../bench-kit.js';
+import { type Percentiles, commandLine, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, stopAtEnd, useStackBenchEnvironment } from '../bench-kit.js';
 import { type SampleImage, sampleImages } from './sample-images.js';
 
 const CONCURRENCIES = [1, 4] as const;
@@ -275,13 +275,6 @@ async function checkAllReady(account: Account): Promise<void> {
   }
 }
 
-function commandLine(): string {
-  const set = Object.entries(process.env)
-    .filter(([name, value]) => /^BENCH_/.test(name) && value)
-    .map(([name, value]) => `${name}=${value} `)
-    .join('');
-  return `${set}npx tsx bench/media/run.ts`;
-}
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
 const p50p99 = (s: Percentiles) => `${ms(s.p50)} / ${ms(s.p99)}`;
@@ -290,7 +283,7 @@ const stat = (samples: PresignedSample[], field: keyof PresignedSample) => neare
 function printResults(stack: Stack, results: ImageResult[], startLoad: number): void {
   console.log('Media benchmark: image upload throughput and processing time per image, through the router');
   printMachineLine();
-  console.log(`command: ${commandLine()}`);
+  console.log(`command: ${commandLine('bench/media/run.ts')}`);
   console.log(
     `sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, ${sharp.concurrency()} libvips threads per image, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}; media worker concurrency 2; storage: local disk (${process.env.LOCAL_STORAGE_DIR}); load average at start ${startLoad.toFixed(2)}`,
   );

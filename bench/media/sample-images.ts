@@ -1,7 +1,8 @@
 // The two images the media benchmark uploads, made in memory (nothing is read from disk, the same
 // bytes on every run): a camera-sized JPEG whose content compresses like a photo, and the kind of
-// small PNG a slide gets from a chart or a screenshot. Loads no project module.
+// small PNG a slide gets from a chart or a screenshot. Loads no project module but the seeded PRNG.
 import sharp from 'sharp';
+import { seededRandom } from '../../test/seeded-random.js';
 
 export interface SampleImage {
   /** As the table's column header shows it. */
@@ -12,17 +13,6 @@ export interface SampleImage {
   width: number;
   height: number;
   bytes: Buffer;
-}
-
-/** mulberry32: a seeded generator, so every run uploads the same bytes. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Random colour cells 25 px apart, smoothed by a cubic upscale, plus a little per-pixel grain: the

@@ -1,5 +1,6 @@
 import { AipptSlideSchema, type AipptSlide } from '../../lib/pptist/aippt.js';
 import { pptistFixture } from '../../test/pptist-fixtures.js';
+import { seededRandom } from '../../test/seeded-random.js';
 import { AipptStreamParser, normaliseAipptSlide, repairJsonObject } from './slide-stream-parser.js';
 
 // PPTist's example deck: 26 slides, its end slide written without `data` (a near miss normalised to {}).
@@ -99,20 +100,9 @@ const BROKEN: [string, () => Transcript][] = [
   ['a different mistake in every slide', () => transcript((t, s, i) => t.slide(loose(s, BROKEN_STYLES[i % BROKEN_STYLES.length]!)).say(' '), 'Slides:\n')],
 ];
 
-// mulberry32: a small seeded PRNG, so a failing split can be replayed.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomChunks(text: string, seed: number): string[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const chunks: string[] = [];
   for (let at = 0; at < text.length; ) {
     const size = 1 + Math.floor(random() * 50);

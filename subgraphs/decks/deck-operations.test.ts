@@ -1,6 +1,7 @@
 // The deck operation engine on its own: every operation type, property-level conflicts, invalid
 // input, inverses (undo), and a seeded property test that a server and clients replaying its log
 // converge on the same document.
+import { seededRandom } from '../../test/seeded-random.js';
 import { SLIDE_TYPES } from '../../lib/pptist/document.js';
 import { keysAfter } from '../../lib/order-key.js';
 import { applyOperations, type ApplyResult, type DeckOperation, type DeckState, sameJson, stateFromDocument, targetedSlideIds } from './deck-operations.js';
@@ -708,22 +709,11 @@ describe('undo after others edited', () => {
 
 // ---------------------------------------------------------------- 7. convergence
 
-/** mulberry32: a tiny deterministic PRNG. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Random {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = seededRandom(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
