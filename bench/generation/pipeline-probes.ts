@@ -73,25 +73,30 @@ export async function installProbes(): Promise<void> {
     return slides;
   };
 
-  // The insert's end is keyed by the row it returned; emit then publishes that row.
+  // The insert's end is keyed by the rows it returned; emitMany then publishes those rows (emit is
+  // emitMany with one event).
   const inserted = new Map<string, number>();
-  const appendEvent = GenerationStore.prototype.appendEvent;
-  GenerationStore.prototype.appendEvent = async function (this: InstanceType<typeof GenerationStore>, ...args: Parameters<typeof appendEvent>) {
-    const row = await appendEvent.apply(this, args);
-    inserted.set(`${row.jobId}:${row.seq}`, performance.now());
-    return row;
+  const appendEvents = GenerationStore.prototype.appendEvents;
+  GenerationStore.prototype.appendEvents = async function (this: InstanceType<typeof GenerationStore>, ...args: Parameters<typeof appendEvents>) {
+    const rows = await appendEvents.apply(this, args);
+    const at = performance.now();
+    for (const row of rows) inserted.set(`${row.jobId}:${row.seq}`, at);
+    return rows;
   };
-  const emit = GenerationEvents.prototype.emit;
-  GenerationEvents.prototype.emit = async function (this: InstanceType<typeof GenerationEvents>, ...args: Parameters<typeof emit>) {
+  const emitMany = GenerationEvents.prototype.emitMany;
+  GenerationEvents.prototype.emitMany = async function (this: InstanceType<typeof GenerationEvents>, ...args: Parameters<typeof emitMany>) {
     const startedAt = performance.now();
-    const message = await emit.apply(this, args);
-    const key = `${message.jobId}:${message.seq}`;
-    probes.current?.emits.set(key, { startedAt, insertedAt: inserted.get(key) ?? Number.NaN, publishedAt: performance.now() });
-    inserted.delete(key);
-    return message;
+    const messages = await emitMany.apply(this, args);
+    const publishedAt = performance.now();
+    for (const message of messages) {
+      const key = `${message.jobId}:${message.seq}`;
+      probes.current?.emits.set(key, { startedAt, insertedAt: inserted.get(key) ?? Number.NaN, publishedAt });
+      inserted.delete(key);
+    }
+    return messages;
   };
 
-  timeCalls(GenerationStore.prototype, 'appendEvent', 'event insert');
+  timeCalls(GenerationStore.prototype, 'appendEvents', 'event insert');
   timeCalls(GenerationStore.prototype, 'updateIfUnfinished', 'job update');
   timeCalls(AgentGraphClient.prototype, 'applyOperations', 'applyDeckOperations');
   timeCalls(AgentGraphClient.prototype, 'present', 'updateDeckPresence');

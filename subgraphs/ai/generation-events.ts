@@ -45,9 +45,14 @@ export class GenerationEvents {
   ) {}
 
   async emit(jobId: string, type: GenerationEventType, payload: Prisma.InputJsonValue = {}): Promise<GenerationEventMessage> {
-    const message = toMessage(await this.store.appendEvent(jobId, type, payload));
-    await this.pubsub.publish(topics.generationEvents(jobId), message);
-    return message;
+    return (await this.emitMany(jobId, [{ type, payload }]))[0]!;
+  }
+
+  /** Events that are ready together: one insert, and their publishes sent at once (Redis keeps their order). */
+  async emitMany(jobId: string, events: { type: GenerationEventType; payload: Prisma.InputJsonValue }[]): Promise<GenerationEventMessage[]> {
+    const messages = (await this.store.appendEvents(jobId, events)).map(toMessage);
+    await Promise.all(messages.map((message) => this.pubsub.publish(topics.generationEvents(jobId), message)));
+    return messages;
   }
 
   /** Tells the worker running the job to stop (its model call is aborted at once). */

@@ -4,14 +4,17 @@
 // - the outline is stored on the job once written; a resumed outline continues from the chunks
 //   already in the event log;
 // - slides already in the event log are not asked for again (the model continues after them);
-// - each AI slide becomes one deck batch whose batchId and slide/element ids derive from
-//   (job, slide index), so a batch written before the crash is not written twice.
+// - every deck slide and element id derives from (job, slide index), so a resumed run knows which
+//   AI slides reached the deck before the crash and writes only the rest.
+// A slide's SLIDE event goes out as soon as the slide is parsed and filled (its deck ids are known
+// then); the deck write, presence and the job's progress follow on a background lane that takes
+// every slide that arrived meanwhile as one batch. The job succeeds only after the lane is empty.
 // A model that is down (breaker open, transient failures past the retries) is replaced by the
 // offline writer for the rest of the job, and the job says so (degraded); a model that refuses the
 // request (401, 400…) fails the job, since repeating it cannot help.
 import { createHash } from 'node:crypto';
 import type { AipptSlide } from '../../lib/pptist/aippt.js';
-import type { PptistDocument } from '../../lib/pptist/document.js';
+import type { PptistDocument, PptistSlide } from '../../lib/pptist/document.js';
 import { TemplateFiller } from '../../lib/pptist/template-filler.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Prisma } from '../../lib/db.js';
@@ -92,6 +95,13 @@ export class GenerationRunner {
   }
 }
 
+/** An announced AI slide on its way to the deck; `pagesDone` null for a resumed one (progress already counted). */
+interface SlideWork {
+  index: number;
+  pptSlides: PptistSlide[];
+  pagesDone: number | null;
+}
+
 interface DeckTarget {
   deckId: string;
   revision: number;
@@ -108,6 +118,7 @@ class JobRun {
   private idSeed = '';
   private idCounter = 0;
   private readonly agentClientId: string;
+  private readonly lane = new CoalescingLane<SlideWork>((work) => this.writeSlides(work));
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -125,9 +136,14 @@ class JobRun {
     this.endpoint = await this.deps.models.endpoint(this.job.modelId);
     await this.emit('STARTED', { stage: this.job.stage, resumed, model: this.endpoint?.name ?? 'offline', degraded: this.degraded });
 
-    const outline = this.job.mode === 'SLIDES' ? this.job.outline! : await this.outlineStage();
-    if (this.job.mode !== 'OUTLINE') await this.slidesStage(outline);
-    await this.finish();
+    try {
+      const outline = this.job.mode === 'SLIDES' ? this.job.outline! : await this.outlineStage();
+      if (this.job.mode !== 'OUTLINE') await this.slidesStage(outline);
+      await this.finish();
+    } finally {
+      // A failed or cancelled job still writes the slides it announced, so the deck matches its events.
+      await this.lane.settle();
+    }
   }
 
   // ------------------------------------------------------------------------------------- outline
@@ -199,9 +215,10 @@ class JobRun {
     // between still counts them as written.
     const accept = (slide: AipptSlide) => {
       chain.pendingSlides.push(slide);
-      chain.add(() => {
-        chain.pendingSlides.shift();
-        return this.acceptSlide(slide, total);
+      chain.add(async () => {
+        // Every slide parsed by now goes out in this step; the steps queued for the others find none left.
+        const ready = chain.pendingSlides.splice(0);
+        if (ready.length > 0) await this.acceptSlides(ready, total);
       });
     };
 
@@ -229,21 +246,33 @@ class JobRun {
     }
     if (!this.useModel()) {
       const offline = offlineSlides({ outline, sourceText: this.job.sourceText ?? undefined, language: this.job.language, style: this.job.style ?? undefined });
-      for (const slide of offline.slice(this.slides.length)) await this.acceptSlide(slide, total);
+      await this.acceptSlides(offline.slice(this.slides.length), total);
     }
     // A deck always closes: a model that stopped before its end slide gets one.
-    if (this.slides.at(-1)?.type !== 'end') await this.acceptSlide({ type: 'end', data: {} }, total);
+    if (this.slides.at(-1)?.type !== 'end') await this.acceptSlides([{ type: 'end', data: {} }], total);
   }
 
-  private async acceptSlide(slide: AipptSlide, total: number): Promise<void> {
+  /** Slides ready together go out as one insert of their SLIDE events, then onto the deck lane. */
+  private async acceptSlides(slides: AipptSlide[], total: number): Promise<void> {
+    if (slides.length === 0) return;
     this.throwIfCancelled();
-    const index = this.slides.length;
-    this.slides.push(slide);
-    const deckSlideIds = this.deck ? await this.writeToDeck(slide, index) : [];
-    // The job's progress counts content pages (what the user asked for); the event also counts every AI slide.
-    const pagesDone = this.slides.filter((s) => s.type === 'content').length;
-    await this.deps.store.updateIfUnfinished(this.job.id, { slidesDone: pagesDone });
-    await this.emit('SLIDE', { index, slide, slidesDone: index + 1, slidesTotal: Math.max(total, index + 1), pagesDone, ...(this.deck && { deckId: this.deck.deckId, deckSlideIds }) });
+    this.lane.throwIfFailed();
+    const accepted = slides.map((slide) => {
+      const index = this.slides.length;
+      this.slides.push(slide);
+      const pptSlides = this.deck ? this.fillSlides(this.deck.filler, slide, index) : [];
+      // The job's progress counts content pages (what the user asked for); the event also counts every AI slide.
+      const pagesDone = this.slides.filter((s) => s.type === 'content').length;
+      return { index, slide, pptSlides, pagesDone };
+    });
+    await this.deps.events.emitMany(
+      this.job.id,
+      accepted.map(({ index, slide, pptSlides, pagesDone }) => ({
+        type: 'SLIDE' as const,
+        payload: { index, slide, slidesDone: index + 1, slidesTotal: Math.max(total, index + 1), pagesDone, ...(this.deck && { deckId: this.deck.deckId, deckSlideIds: pptSlides.map((s) => s.id) }) },
+      })),
+    );
+    for (const { index, pptSlides, pagesDone } of accepted) this.lane.add({ index, pptSlides, pagesDone });
   }
 
   // ---------------------------------------------------------------------------------------- deck
@@ -254,7 +283,7 @@ class JobRun {
     if (!template?.isTemplate) throw new JobFailure('TEMPLATE_NOT_FOUND', `Template ${this.job.templateId} is not available`);
     const filler = new TemplateFiller(template.document, { newId: () => stableUuid(`${this.idSeed}:${this.idCounter++}`) });
     // Rebuild the filler's running state (part numbers, the chosen transition layout) on resume.
-    resumedSlides.forEach((slide, index) => this.fillSlides(filler, slide, index));
+    const resumedPptSlides = resumedSlides.map((slide, index) => this.fillSlides(filler, slide, index));
 
     let deckId = this.job.deckId;
     if (!deckId) {
@@ -266,7 +295,16 @@ class JobRun {
     if (!deck) throw new JobFailure('DECK_NOT_FOUND', `Deck ${deckId} is gone or no longer editable`);
     await this.emit('STAGE', { stage: 'slides', deckId });
     await this.deps.agent.present(owner, deckId, this.agentClientId, deck.document.slides.at(-1)?.id ?? null);
-    return { deckId, revision: deck.revision, lastSlideId: deck.document.slides.at(-1)?.id ?? null, filler };
+    const target: DeckTarget = { deckId, revision: deck.revision, lastSlideId: deck.document.slides.at(-1)?.id ?? null, filler };
+    // Slides announced before a crash whose batch never landed: writes reach the deck in order, so
+    // they are the announced tail and go at the deck's end. (An AI slide someone deleted meanwhile
+    // looks the same and comes back: the lesser harm than losing announced slides.)
+    this.deck = target;
+    const inDeck = new Set(deck.document.slides.map((s) => s.id));
+    resumedPptSlides.forEach((pptSlides, index) => {
+      if (pptSlides.length > 0 && !pptSlides.some((s) => inDeck.has(s.id))) this.lane.add({ index, pptSlides, pagesDone: null });
+    });
+    return target;
   }
 
   private fillSlides(filler: TemplateFiller, slide: AipptSlide, index: number) {
@@ -275,12 +313,18 @@ class JobRun {
     return filler.fill(slide);
   }
 
-  /** One AI slide -> one batch appended after the agent's last slide. */
-  private async writeToDeck(slide: AipptSlide, index: number): Promise<string[]> {
-    const deck = this.deck!;
-    const pptSlides = this.fillSlides(deck.filler, slide, index);
-    if (pptSlides.length === 0) return [];
-    const batchId = stableUuid(`${this.job.id}:batch:${index}`);
+  /**
+   * The lane's step: the AI slides that arrived since the last step as one batch appended after
+   * the agent's last slide, the agent's presence moved onto it, and the job's progress.
+   */
+  private async writeSlides(work: SlideWork[]): Promise<void> {
+    const pagesDone = work.findLast((w) => w.pagesDone !== null)?.pagesDone;
+    if (pagesDone !== undefined && pagesDone !== null) await this.deps.store.updateIfUnfinished(this.job.id, { slidesDone: pagesDone });
+    const pptSlides = work.flatMap((w) => w.pptSlides);
+    const deck = this.deck;
+    if (!deck || pptSlides.length === 0) return;
+    // Within this run a repeated step is recognised by its batch id; across runs by the slide ids (see prepareDeck).
+    const batchId = stableUuid(`${this.job.id}:batch:${work[0]!.index}-${work.at(-1)!.index}`);
     for (let attempt = 0; attempt < 3; attempt++) {
       const operations = pptSlides.map((pptSlide, i) => ({ type: 'INSERT_SLIDE', slide: pptSlide, afterSlideId: i === 0 ? deck.lastSlideId : pptSlides[i - 1]!.id }));
       const outcome = await this.deps.agent.applyOperations(this.job.ownerId, { deckId: deck.deckId, baseRevision: deck.revision, operations, batchId, clientId: this.agentClientId });
@@ -288,7 +332,7 @@ class JobRun {
         deck.revision = outcome.revision;
         deck.lastSlideId = pptSlides.at(-1)!.id;
         await this.deps.agent.present(this.job.ownerId, deck.deckId, this.agentClientId, deck.lastSlideId);
-        return pptSlides.map((s) => s.id);
+        return;
       }
       if (outcome.status === 'REJECTED') throw new JobFailure(outcome.error?.code ?? 'DECK_WRITE_REFUSED', `The deck refused the AI's slide: ${outcome.error?.message ?? 'unknown reason'}`);
       // A conflict: someone deleted the slide we append after. Re-read the deck and append at its end.
@@ -354,6 +398,7 @@ class JobRun {
   // ------------------------------------------------------------------------------------- finish
 
   private async finish(): Promise<void> {
+    await this.lane.drain();
     this.throwIfCancelled();
     const finished = await this.deps.store.updateIfUnfinished(this.job.id, { status: 'SUCCEEDED', stage: 'done', finishedAt: new Date() });
     if (this.deck) await this.deps.agent.leave(this.job.ownerId, this.deck.deckId, this.agentClientId);
@@ -407,5 +452,52 @@ class EventChain {
   async drain(): Promise<void> {
     await this.tail;
     if (this.failed) throw this.failed;
+  }
+}
+
+/**
+ * Work done one step at a time behind the caller: what is added while a step runs waits and goes
+ * into the next step together, so a burst of slides costs one deck write, not one each. A failed
+ * step stops the lane; the caller learns of it at its next add (`throwIfFailed`) or at `drain`.
+ */
+class CoalescingLane<T> {
+  private pending: T[] = [];
+  private running: Promise<void> | null = null;
+  private failed: { error: unknown } | null = null;
+
+  constructor(private readonly step: (items: T[]) => Promise<void>) {}
+
+  add(item: T): void {
+    this.pending.push(item);
+    this.running ??= this.loop();
+  }
+
+  throwIfFailed(): void {
+    if (this.failed) throw this.failed.error;
+  }
+
+  /** Resolves when everything added has been done; throws the failure that stopped the lane. */
+  async drain(): Promise<void> {
+    await this.running;
+    this.throwIfFailed();
+  }
+
+  /** Resolves when the lane is idle, whatever happened. */
+  async settle(): Promise<void> {
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.pending.length > 0 && !this.failed) {
+        const items = this.pending;
+        this.pending = [];
+        await this.step(items);
+      }
+    } catch (error) {
+      this.failed = { error };
+    } finally {
+      this.running = null;
+    }
   }
 }

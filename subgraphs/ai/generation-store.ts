@@ -75,23 +75,30 @@ export class GenerationStore {
   }
 
   /**
-   * Appends the next event of a job's log in one statement; seq is the position clients resume
-   * from. Two writers (the worker and a cancel) can race for a seq: the primary key refuses the
-   * loser, which takes the next one.
+   * Appends the next events of a job's log, in order, in one statement; seq is the position
+   * clients resume from. Two writers (the worker and a cancel) can race for a seq: the primary key
+   * refuses the loser, which takes the next ones.
    */
-  async appendEvent(jobId: string, type: string, payload: Prisma.InputJsonValue): Promise<GenerationEvent> {
+  async appendEvents(jobId: string, events: { type: string; payload: Prisma.InputJsonValue }[]): Promise<GenerationEvent[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const [row] = await this.prisma.$queryRaw<{ job_id: string; seq: number; type: string; payload: unknown; created_at: Date }[]>`
+        const rows = await this.prisma.$queryRaw<{ job_id: string; seq: number; type: string; payload: unknown; created_at: Date }[]>`
           INSERT INTO ai.generation_events (job_id, seq, type, payload)
-          SELECT ${jobId}::uuid, COALESCE(MAX(seq), 0) + 1, ${type}, ${JSON.stringify(payload)}::jsonb
-          FROM ai.generation_events WHERE job_id = ${jobId}::uuid
+          SELECT ${jobId}::uuid, last.seq + e.ord, e.item->>'type', e.item->'payload'
+          FROM (SELECT COALESCE(MAX(seq), 0) AS seq FROM ai.generation_events WHERE job_id = ${jobId}::uuid) last,
+               jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS e(item, ord)
           RETURNING job_id, seq, type, payload, created_at`;
-        return { jobId: row!.job_id, seq: row!.seq, type: row!.type, payload: row!.payload as Prisma.JsonValue, createdAt: row!.created_at };
+        return rows
+          .map((row) => ({ jobId: row.job_id, seq: row.seq, type: row.type, payload: row.payload as Prisma.JsonValue, createdAt: row.created_at }))
+          .sort((a, b) => a.seq - b.seq);
       } catch (error) {
         if (attempt >= 5 || !String((error as Error).message).includes('generation_events_pkey')) throw error;
       }
     }
+  }
+
+  async appendEvent(jobId: string, type: string, payload: Prisma.InputJsonValue): Promise<GenerationEvent> {
+    return (await this.appendEvents(jobId, [{ type, payload }]))[0]!;
   }
 
   eventsAfter(jobId: string, afterSeq: number): Promise<GenerationEvent[]> {
