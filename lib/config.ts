@@ -21,6 +21,17 @@ const ConfigSchema = z.object({
   DECKS_PORT: port.default(4002),
   AI_PORT: port.default(4003),
   MEDIA_PORT: port.default(4004),
+  // Every process serves /metrics, /health and /readiness on this internal port, bound to
+  // METRICS_HOST (loopback by default: scrapers run beside the process, the public never sees it).
+  // 0 picks a free port; processes started together (npm start) share one.
+  METRICS_PORT: port.default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Tracing is off (and free) unless spans have somewhere to go: an OTLP/HTTP collector
+  // (the standard variable, e.g. http://localhost:4318), or the local slow-operation printout,
+  // which prints every trace slower than TRACE_SLOW_MS as an indented tree on stderr.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  TRACE_SLOW_MS: z.coerce.number().int().min(0).optional(),
   // Where the router reaches each subgraph; defaults follow the *_PORT values on localhost.
   USERS_URL: z.url().optional(),
   DECKS_URL: z.url().optional(),

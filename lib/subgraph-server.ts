@@ -13,7 +13,6 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { closeRevocations } from './auth/revocation.js';
 import { ErrorCode } from './errors.js';
-import { renderMetrics } from './metrics.js';
 import { type Logger, REQUEST_ID_HEADER } from './logger.js';
 import { type BaseContext, clientFrom, requestIdFrom, viewerFromAuthorization } from './request-context.js';
 
@@ -115,9 +114,6 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'healthy', service: options.name });
-  });
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(renderMetrics());
   });
 
   let started: Promise<void> | undefined;

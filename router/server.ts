@@ -12,7 +12,6 @@ import { WebSocketServer } from 'ws';
 import { closeRevocations } from '../lib/auth/revocation.js';
 import { config as loadConfig, type Config } from '../lib/config.js';
 import { CLIENT_IP_HEADER, createLogger, REQUEST_ID_HEADER } from '../lib/logger.js';
-import { renderMetrics } from '../lib/metrics.js';
 import { RateLimiter } from '../lib/rate-limit.js';
 import { createRedis } from '../lib/redis.js';
 import { requestIdFrom } from '../lib/request-context.js';
@@ -47,9 +46,6 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
   });
   app.get('/health', (_req, res) => {
     res.json({ status: 'healthy' });
-  });
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(renderMetrics());
   });
   app.get('/readiness', async (_req, res) => {
     const result = await readiness.run();

@@ -198,7 +198,7 @@ describe('router limits', () => {
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]!.extensions.code).toBe('QUERY_TOO_DEEP');
-    const metrics = await (await fetch(`${stack.routerUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/pptist_rejections_total\{[^}]*reason="query_too_deep"[^}]*\} [1-9]/);
   });
 

@@ -21,7 +21,7 @@ it('answers RATE_LIMITED with a retry time once a user is over the per-minute ra
   const rest = await fetch(`${stack.routerUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${user.token}` } });
   expect(rest.status).toBe(429);
   expect(Number(rest.headers.get('retry-after'))).toBeGreaterThan(0);
-  const metrics = await (await fetch(`${stack.routerUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${stack.opsUrl}/metrics`)).text();
   expect(metrics).toMatch(/pptist_rejections_total\{[^}]*reason="rate_limited_requests_user"[^}]*\} [1-9]/);
 });
 

@@ -12,6 +12,7 @@ import { type AiWorkerOptions, startAiWorker } from '../subgraphs/ai/worker.js';
 import { createDecksServer } from '../subgraphs/decks/server.js';
 import { createMediaServer } from '../subgraphs/media/server.js';
 import { startMediaWorker } from '../subgraphs/media/worker.js';
+import { startOpsServer } from '../lib/ops-server.js';
 import type { ObjectStorage } from '../lib/storage/object-storage.js';
 import { createUsersServer } from '../subgraphs/users/server.js';
 
@@ -19,6 +20,8 @@ type SubgraphKey = 'users' | 'decks' | 'ai' | 'media';
 
 export interface Stack {
   routerUrl: string;
+  /** The process's internal ops port: /metrics, /health, /readiness (one process, one registry). */
+  opsUrl: string;
   /** The BullMQ key prefix of this stack (worker processes started by a test must use it). */
   queuePrefix: string;
   /** With `decksReplicas: 2`: a second router whose decks subgraph is a second replica. */
@@ -81,8 +84,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     running.set('replica-router', replicaRouter);
     replicaRouterUrl = replicaRouter.url;
   }
+  const ops = await startOpsServer({ port: 0, host: '127.0.0.1', service: 'platform' });
   return {
     routerUrl: router.url,
+    opsUrl: ops.url,
     queuePrefix,
     replicaRouterUrl,
     subgraphUrls: { users: users.url, decks: decks.url, ai: ai.url, media: media.url },
@@ -92,6 +97,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       running.delete(name);
     },
     async close() {
+      await ops.close();
       await running.get('replica-router')?.close();
       running.delete('replica-router');
       await router.close();
