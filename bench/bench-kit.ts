@@ -6,7 +6,9 @@
 // this module must not import any project module at top level (not even through another module):
 // the functions below import them dynamically, when they are called, after the environment is set.
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, cpus } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * The environment a benchmark that starts the whole stack runs it with; call it in the script's
@@ -35,7 +37,11 @@ export function useStackBenchEnvironment(): void {
   process.env.AI_AGENT_CLIENT_ID = 'ai-agent';
   process.env.AI_AGENT_CLIENT_SECRET = agentSecret;
   process.env.MEDIA_SIGNING_KEY = randomBytes(24).toString('base64url');
-  process.env.LOCAL_STORAGE_DIR ??= `/tmp/pptist-bench-storage-${process.pid}`;
+  if (!process.env.LOCAL_STORAGE_DIR) {
+    const dir = join(tmpdir(), `pptist-bench-storage-${process.pid}`);
+    process.env.LOCAL_STORAGE_DIR = dir;
+    stopAtEnd(() => rm(dir, { recursive: true, force: true }));
+  }
 }
 
 /** The BENCH_* variable `name` as a number above 0 (a whole one with `integer`), or `fallback` when unset or empty. */
@@ -83,10 +89,11 @@ export async function runBench(main: () => Promise<void>): Promise<void> {
     await main();
   } catch (error) {
     console.error('bench: failed:', error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  } finally {
     await stopEverything();
+    // A half-started stack may leave connections retrying that would keep the process alive.
+    process.exit(1);
   }
+  await stopEverything();
 }
 
 /** Starts a throwaway redis-server unless REDIS_URL is set, and points REDIS_URL at it; true when it started one. */

@@ -32,6 +32,8 @@ const ConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   TRACE_SLOW_MS: z.coerce.number().int().min(0).optional(),
+  // The share of requests and jobs traced when tracing is on (a client's sampled traceparent always is).
+  TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   // Where the router reaches each subgraph; defaults follow the *_PORT values on localhost.
   USERS_URL: z.url().optional(),
   DECKS_URL: z.url().optional(),

@@ -7,6 +7,7 @@
 // reordered something (a publisher's message overtaken by a later one, a Redis reconnect): the
 // missing events are read from the log before it is delivered. A loss signal (the subscriber's
 // connection came back) triggers the same catch-up even when no later event arrives.
+import { subscriptionEventsDropped } from './observability/graphql-metrics.js';
 import { waiter } from './stoppable.js';
 
 export interface ReplayThenLiveOptions<E> {
@@ -64,6 +65,7 @@ export async function* replayThenLive<E>(options: ReplayThenLiveOptions<E>): Asy
         const position = options.position(event);
         if (position !== null) {
           if (position <= last) continue;
+          if (position > last + 1) subscriptionEventsDropped.inc({ reason: 'bus_gap' }, position - last - 1);
           if (position > last + 1 && !(yield* catchUp())) return;
           if (position <= last) continue;
           last = position;
@@ -75,6 +77,8 @@ export async function* replayThenLive<E>(options: ReplayThenLiveOptions<E>): Asy
       await wait();
     }
   } finally {
+    const undelivered = buffered.filter((event) => (options.position(event) ?? Infinity) > last).length;
+    if (undelivered > 0) subscriptionEventsDropped.inc({ reason: 'stream_closed' }, undelivered);
     stopWatchingLoss?.();
     await unsubscribe();
   }

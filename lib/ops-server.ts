@@ -13,6 +13,8 @@ export interface OpsServer {
   port: number;
   /** Adds a process's checks to /readiness (several services may share one process and one port). */
   addReadiness(name: string, checks: Readiness): () => void;
+  /** First step of a shutdown: /readiness answers 503 from now on, while the process finishes its work. */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,9 @@ export async function startOpsServer(options: { port: number; host: string; serv
     addReadiness(name, checks) {
       readiness.set(name, checks);
       return () => readiness.delete(name);
+    },
+    beginShutdown() {
+      stopping = true;
     },
     async close() {
       stopping = true;

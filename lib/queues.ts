@@ -1,6 +1,7 @@
 // BullMQ queues by name, so producers (subgraphs) and consumers (workers) agree on one spelling.
 import { Queue } from 'bullmq';
 import { config } from './config.js';
+import { contextFrom, SpanKind, traceCarrier, withSpan } from './observability/tracing.js';
 import { createRedis } from './redis.js';
 
 export const QueueName = {
@@ -8,7 +9,12 @@ export const QueueName = {
   imageProcessing: 'media-processing',
 } as const;
 
-export interface GenerationJobData {
+/** Every job's data carries the trace of the request that queued it (W3C headers; empty when tracing is off). */
+export interface TracedJobData {
+  trace?: Record<string, string>;
+}
+
+export interface GenerationJobData extends TracedJobData {
   jobId: string;
 }
 
@@ -34,7 +40,7 @@ export function createGenerationQueue(prefix?: string): Queue<GenerationJobData>
   return createQueue<GenerationJobData>(QueueName.generation, prefix, { attempts: 3, delayMs: 1000 });
 }
 
-export interface ImageJobData {
+export interface ImageJobData extends TracedJobData {
   imageId: string;
 }
 
@@ -51,4 +57,20 @@ export async function closeQueue(queue: { close(): Promise<void>; opts: { connec
   await queue.close();
   const connection = queue.opts.connection as { disconnect?: () => void };
   connection.disconnect?.();
+}
+
+/** Job data with the active trace attached, so the worker's span continues the request's trace. */
+export function withTrace<T extends object>(data: T): T & TracedJobData {
+  const trace = traceCarrier();
+  return Object.keys(trace).length > 0 ? { ...data, trace } : data;
+}
+
+/** Runs a job's work in a CONSUMER span, a child of the span that queued it. */
+export function inJobSpan<T>(queue: string, job: { id?: string; name: string; attemptsMade: number; data: TracedJobData }, work: () => Promise<T>): Promise<T> {
+  return withSpan(
+    `job ${queue} ${job.name}`,
+    { 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.message.id': job.id ?? '', 'pptist.job.attempt': job.attemptsMade + 1 },
+    work,
+    { kind: SpanKind.CONSUMER, parent: contextFrom(job.data.trace) },
+  );
 }

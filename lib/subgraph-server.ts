@@ -13,7 +13,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { closeRevocations } from './auth/revocation.js';
 import { ErrorCode } from './errors.js';
+import { closeSubscriptions, SHUTDOWN_GRACE_MS } from './graceful-shutdown.js';
 import { type Logger, REQUEST_ID_HEADER } from './logger.js';
+import type { Readiness } from './ops-server.js';
+import { graphqlMetricsPlugin, meteredSubscribe } from './observability/graphql-metrics.js';
+import { nameActiveSpanAfterOperation, traceHttpRequests } from './observability/http-spans.js';
 import { type BaseContext, clientFrom, requestIdFrom, viewerFromAuthorization } from './request-context.js';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -24,11 +28,16 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   context: (base: BaseContext) => TContext;
   /** Run on close after HTTP and WebSockets are down (workers, pub/sub, Redis, Prisma, in that order). */
   onClose?: () => Promise<void>;
+  /** The subgraph's dependencies for the ops port's /readiness (lib/readiness-checks.ts). */
+  readiness?: Readiness;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** What the process's ops port asks before calling it ready. */
+  readiness: Readiness;
+  /** Stops accepting, closes subscriptions with 1001, lets requests finish (SHUTDOWN_GRACE_MS), then the rest. */
   close(): Promise<void>;
 }
 
@@ -61,6 +70,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: BaseContext['viewer']; requestId?: string; request: import('node:http').IncomingMessage }>(
     {
       schema,
+      subscribe: meteredSubscribe(options.name),
       // A bad token closes the socket at connection time rather than running anonymous operations.
       onConnect: async (ctx) => {
         try {
@@ -75,7 +85,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       },
       context: (ctx) => {
         const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
-        return options.context({ viewer: ctx.extra.viewer ?? null, requestId, log: log.child({ requestId }), client: clientFrom(ctx.extra.request.headers) });
+        const viewer = ctx.extra.viewer ?? null;
+        return options.context({ viewer, requestId, log: log.child({ requestId, userId: viewer?.userId ?? null }), client: clientFrom(ctx.extra.request.headers) });
       },
     },
     wsServer,
@@ -83,7 +94,12 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
 
   const drainWebSockets: ApolloServerPlugin = {
     async serverWillStart() {
-      return { async drainServer() { await wsCleanup.dispose(); } };
+      return {
+        async drainServer() {
+          closeSubscriptions(wsServer);
+          await wsCleanup.dispose();
+        },
+      };
     },
   };
   // One structured line per operation, tagged with the router's request id, so a request can be
@@ -92,6 +108,9 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
+        async didResolveOperation({ operationName, operation }) {
+          nameActiveSpanAfterOperation(operationName, operation?.operation);
+        },
         async willSendResponse({ operationName, errors }) {
           contextValue.log.info(
             { operationName: operationName ?? null, durationMs: Math.round(performance.now() - started), errors: errors?.length ?? 0 },
@@ -109,9 +128,10 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     stopOnTerminationSignals: false,
     formatError: maskUnexpectedErrors(log),
     // Inline traces (ftv1) only feed Apollo's usage reporting, which this platform does not use.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginInlineTraceDisabled(), accessLog],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: SHUTDOWN_GRACE_MS }), drainWebSockets, ApolloServerPluginInlineTraceDisabled(), accessLog, graphqlMetricsPlugin<TContext>(options.name)],
   });
 
+  app.use(traceHttpRequests(options.name));
   app.get('/health', (_req, res) => {
     res.json({ status: 'healthy', service: options.name });
   });
@@ -129,7 +149,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
             context: async ({ req }) => {
               const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
               const viewer = await viewerFromAuthorization(req.headers.authorization);
-              return options.context({ viewer, requestId, log: log.child({ requestId }), client: clientFrom(req.headers) });
+              return options.context({ viewer, requestId, log: log.child({ requestId, userId: viewer?.userId ?? null }), client: clientFrom(req.headers) });
             },
           }),
         );
@@ -145,6 +165,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       return {
         url,
         port: address.port,
+        readiness: options.readiness ?? (async () => ({})),
         async close() {
           await apollo.stop();
           await options.onClose?.();

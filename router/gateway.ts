@@ -5,10 +5,13 @@ import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-
 import type { Config, SubgraphName } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
+import { noteCaller } from '../lib/observability/request-log.js';
 import { type RateLimiter, routerRequestLimits } from '../lib/rate-limit.js';
 import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.js';
 import { authorizationFrom } from './auth-context.js';
+import { useTracing } from './gateway-tracing.js';
 import { productionHardening, useSecurityLimits } from './security-limits.js';
+import { useGraphQLMetrics } from '../lib/observability/graphql-metrics.js';
 
 export interface RouterContext {
   authorization?: string;
@@ -29,6 +32,7 @@ function useCallerIdentity(limiter: RateLimiter, perMinute: number): GatewayPlug
       const authorization = authorizationFrom(ctx.request?.headers, ctx.connectionParams);
       const viewer = await viewerFromAuthorization(authorization);
       const clientIp = ctx.request?.headers.get(CLIENT_IP_HEADER) ?? 'unknown';
+      if (viewer) noteCaller(viewer.userId);
       if (viewer) await limiter.enforce(limits.perUser, viewer.userId, 'router');
       else await limiter.enforce(limits.perIp, clientIp, 'router');
       extendContext({
@@ -74,7 +78,7 @@ export function createGateway(options: { config: Config; supergraphFile: string;
         return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId, [CLIENT_IP_HEADER]: ctx.clientIp, 'user-agent': ctx.userAgent };
       },
     },
-    plugins: () => [useSecurityLimits(), useCallerIdentity(options.limiter, config.ROUTER_REQUESTS_PER_MINUTE), ...hardening.plugins],
+    plugins: () => [useGraphQLMetrics(), useTracing(config.subgraphUrls), useSecurityLimits(), useCallerIdentity(options.limiter, config.ROUTER_REQUESTS_PER_MINUTE), ...hardening.plugins],
   });
 }
 export type Gateway = ReturnType<typeof createGateway>;

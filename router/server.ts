@@ -11,7 +11,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { closeRevocations } from '../lib/auth/revocation.js';
 import { config as loadConfig, type Config } from '../lib/config.js';
+import { closeSubscriptions, drainHttpServer } from '../lib/graceful-shutdown.js';
 import { CLIENT_IP_HEADER, createLogger, REQUEST_ID_HEADER } from '../lib/logger.js';
+import { traceHttpRequests } from '../lib/observability/http-spans.js';
+import { logRequests } from '../lib/observability/request-log.js';
+import { restMetrics } from '../lib/observability/http-metrics.js';
 import { RateLimiter } from '../lib/rate-limit.js';
 import { createRedis } from '../lib/redis.js';
 import { requestIdFrom } from '../lib/request-context.js';
@@ -34,11 +38,14 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
   const limiter = new RateLimiter(redis);
   const gateway = createGateway({ config, supergraphFile: options.supergraphFile ?? DEFAULT_SUPERGRAPH, log, limiter });
   let supergraphLoaded = false;
-  const readiness = createReadinessChecks({ databaseUrl: config.DATABASE_URL, redis, supergraphLoaded: () => supergraphLoaded });
+  const readiness = createReadinessChecks({ databaseUrl: config.DATABASE_URL, redis, supergraphLoaded: () => supergraphLoaded, subgraphUrls: config.subgraphUrls });
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(traceHttpRequests('router', { returnTraceparent: true }));
   app.use(assignRequestId);
+  app.use(restMetrics(['/api/v1', '/tools', '/storage']));
+  app.use(logRequests(log));
   // The client address is decided here, once, and overrides anything the client sent as x-client-ip.
   app.use((req, _res, next) => {
     req.headers[CLIENT_IP_HEADER] = clientIpFrom(req.headers['x-forwarded-for'], req.socket.remoteAddress, config.TRUST_PROXY);
@@ -99,11 +106,14 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
       return {
         url,
         port: address.port,
+        readiness: readiness.checks,
         async close() {
+          readiness.beginShutdown();
+          // Stop accepting first, so subscribers told to reconnect do not land here again.
+          const drained = drainHttpServer(httpServer, { sockets: wsServer });
+          closeSubscriptions(wsServer);
           await wsCleanup.dispose();
-          const closed = new Promise<void>((done) => httpServer.close(() => done()));
-          httpServer.closeAllConnections();
-          await closed;
+          await drained;
           await gateway.dispose();
           await readiness.close();
           redis.disconnect();

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKeys } from '../lib/auth/tokens.js';
+import { check, type OpsServer, startOpsServer } from '../lib/ops-server.js';
 import { findRedisServer, type LocalService, startRedis } from './local-services.js';
 import { migrateAndSeed } from './migrate.js';
 
@@ -19,6 +20,12 @@ const LOCAL = join(ROOT, '.local');
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' };
 const services: LocalService[] = [];
 const children: ChildProcess[] = [];
+// One ops port for the platform (METRICS_PORT, 9464 by default), whose /readiness is every child's;
+// each child process serves its own ops port on the ports after it (its /metrics are its own).
+const opsBase = Number(env.METRICS_PORT ?? 9464);
+const opsHost = env.METRICS_HOST ?? '127.0.0.1';
+const opsPorts = new Map<string, number>();
+let ops: OpsServer | undefined;
 
 async function startEmbeddedPostgres(): Promise<LocalService> {
   const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
@@ -125,7 +132,9 @@ async function signingKeys(): Promise<void> {
 function startProcess(name: string, entry: string, overrides: Record<string, string> = {}): ChildProcess {
   // Own process group: Ctrl-C reaches only this script, which then stops the router before the
   // subgraphs and those before Redis and Postgres, instead of everything dying at once.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { ...env, ...overrides }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const metricsPort = opsBase + opsPorts.size + 1;
+  opsPorts.set(name, metricsPort);
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { ...env, METRICS_PORT: String(metricsPort), ...overrides }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${signal ?? code}); stopping the platform`);
@@ -156,6 +165,7 @@ function stop(code: number): Promise<never> {
 }
 
 async function stopEverything(code: number): Promise<never> {
+  ops?.beginShutdown();
   await Promise.all(
     children.reverse().map(
       (child) =>
@@ -167,6 +177,7 @@ async function stopEverything(code: number): Promise<never> {
     ),
   );
   for (const service of services.reverse()) await service.stop().catch(() => {});
+  await ops?.close();
   process.exit(code);
 }
 
@@ -174,6 +185,20 @@ async function main(): Promise<void> {
   mkdirSync(LOCAL, { recursive: true });
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  ops = await startOpsServer({ port: opsBase, host: opsHost, service: 'platform' });
+  ops.addReadiness('platform', async () =>
+    Object.fromEntries(
+      await Promise.all(
+        [...opsPorts].map(async ([name, port]) => [
+          name,
+          await check(async () => {
+            const response = await fetch(`http://${opsHost}:${port}/readiness`);
+            if (!response.ok) throw new Error(`${name}: ${JSON.stringify(((await response.json()) as { checks: unknown }).checks)}`);
+          }),
+        ]),
+      ),
+    ),
+  );
 
   if (!env.DATABASE_URL) {
     const postgres = await startEmbeddedPostgres();
@@ -215,6 +240,7 @@ AI PPTist is running.
   GraphQL (HTTP, SSE, graphql-ws)  http://localhost:${port}/graphql
   REST facade                      http://localhost:${port}/api/v1
   Health / readiness               http://localhost:${port}/health  http://localhost:${port}/readiness
+  Ops (metrics, health, readiness) ${ops!.url}/readiness  (each process: ${[...opsPorts].map(([name, p]) => `${name} :${p}`).join('  ')})
   Subgraphs                        users :${ports.users}  decks :${ports.decks}  ai :${ports.ai}  media :${ports.media}${replica ? `
   Second decks replica             decks :${replica.decks} behind the router on :${replica.router}` : ''}
   PostgreSQL                       ${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}

@@ -6,113 +6,46 @@ import { resolve } from 'node:path';
 import { parsePptistDocument } from '../lib/pptist/document.js';
 import { measureText } from '../lib/pptist/text-fit.js';
 import { textLayoutOf } from '../lib/pptist/template-filler.js';
-import { type FakeOpenAI, type FakeReply, startFakeOpenAI } from './fake-openai.js';
+import type { FakeReply } from './fake-openai.js';
 import { pptistFixture, pptistFixturesDir } from './pptist-fixtures.js';
-import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
+import {
+  FAST_MODEL_CALLS,
+  followGeneration,
+  GENERATION_EVENTS,
+  type GenerationEvent,
+  jsonLines,
+  presentation,
+  stackWithFakeModels,
+  startGeneration,
+  userWithModel as kitUserWithModel,
+} from './generation-kit.js';
+import { gql, wsClient } from './stack.js';
 
-const OUTLINE = `# Solar power
-## Basics
-### What it is
-- Sunlight into electricity
-- Panels on roofs
-### Why it matters
-- Clean energy
-- Falling costs
-## Practice
-### At home
-- Rooftop systems
-- Batteries
-### In cities
-- Solar farms
-- Grids
-### Outlook
-- Storage
-- Policy
-`;
+const { outline: OUTLINE, slides: SLIDES } = presentation('Solar power', 'Energy from the sun', [
+  ['Basics', 'What solar power is', {
+    'What it is': { 'Sunlight into electricity': 'Photovoltaic cells turn light into current.', 'Panels on roofs': 'Most systems sit on roofs.' },
+    'Why it matters': { 'Clean energy': 'No emissions while running.', 'Falling costs': 'Prices fell for a decade.' },
+  }],
+  ['Practice', 'Solar power in use', {
+    'At home': { 'Rooftop systems': 'A few kilowatts per house.', Batteries: 'Store the midday surplus.' },
+    'In cities': { 'Solar farms': 'Large plants feed the grid.', Grids: 'Grids balance supply.' },
+    Outlook: { Storage: 'Storage makes solar firm.', Policy: 'Policy sets the pace.' },
+  }],
+]);
+const SLIDES_JSONL = jsonLines(SLIDES).trimEnd();
 
-const SLIDES = [
-  { type: 'cover', data: { title: 'Solar power', text: 'Energy from the sun' } },
-  { type: 'contents', data: { items: ['Basics', 'Practice'] } },
-  { type: 'transition', data: { title: 'Basics', text: 'What solar power is' } },
-  { type: 'content', data: { title: 'What it is', items: [{ title: 'Sunlight into electricity', text: 'Photovoltaic cells turn light into current.' }, { title: 'Panels on roofs', text: 'Most systems sit on roofs.' }] } },
-  { type: 'content', data: { title: 'Why it matters', items: [{ title: 'Clean energy', text: 'No emissions while running.' }, { title: 'Falling costs', text: 'Prices fell for a decade.' }] } },
-  { type: 'transition', data: { title: 'Practice', text: 'Solar power in use' } },
-  { type: 'content', data: { title: 'At home', items: [{ title: 'Rooftop systems', text: 'A few kilowatts per house.' }, { title: 'Batteries', text: 'Store the midday surplus.' }] } },
-  { type: 'content', data: { title: 'In cities', items: [{ title: 'Solar farms', text: 'Large plants feed the grid.' }, { title: 'Grids', text: 'Grids balance supply.' }] } },
-  { type: 'content', data: { title: 'Outlook', items: [{ title: 'Storage', text: 'Storage makes solar firm.' }, { title: 'Policy', text: 'Policy sets the pace.' }] } },
-  { type: 'end', data: {} },
-];
-const SLIDES_JSONL = SLIDES.map((slide) => JSON.stringify(slide)).join('\n');
-
-interface EventOut {
-  seq: number;
-  type: string;
-  payload: any;
-}
-
-const START = `mutation($input: StartGenerationInput!) {
-  startGeneration(input: $input) { created job { id status deckId degraded } error { code message field } }
-}`;
 const JOB = `query($id: ID!) { generationJob(id: $id) {
   id status stage degraded deckId outline slidesDone slidesTotal error errorCode usage { promptTokens completionTokens costUsd }
 } }`;
-const EVENTS = 'subscription($jobId: ID!, $after: String) { generationEvents(jobId: $jobId, after: $after) { seq type payload } }';
 
-let stack: Stack;
-let fake: FakeOpenAI;
+const env = stackWithFakeModels({ worker: FAST_MODEL_CALLS });
 
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  stack = await startStack({
-    worker: {
-      modelCalls: { retry: { baseDelayMs: 20, maxDelayMs: 80, maxAttempts: 3, maxRetryAfterMs: 5000 }, firstTokenTimeoutMs: 1500, idleTimeoutMs: 1500 },
-      breaker: { failureThreshold: 3, windowMs: 30_000, openMs: 5000 },
-    },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-  await fake?.close();
-});
-
-const graphql = () => `${stack.routerUrl}/graphql`;
+const graphql = () => `${env.stack.routerUrl}/graphql`;
 
 /** A user with a model of their own on the fake server (prices make cost visible). */
-async function userWithModel(name = `fake-${Math.random().toString(36).slice(2, 8)}`) {
-  const user = await signUp(stack.routerUrl);
-  const created = await gql(
-    graphql(),
-    `mutation($input: CreateAiModelInput!) { createAiModel(input: $input) { model { id name personal apiKeyHint } error { code message field } } }`,
-    { input: { name, providerModel: 'fake-model', baseUrl: fake.url, apiKey: `sk-test-${user.userId}`, inputPrice: 1, outputPrice: 2 } },
-    user.token,
-  );
-  const model = created.data?.createAiModel.model;
-  if (!model) throw new Error(`model not created: ${JSON.stringify(created)}`);
-  return { ...user, model };
-}
-
-async function start(token: string, input: Record<string, unknown>) {
-  const result = await gql(graphql(), START, { input }, token);
-  expect(result.errors).toBeUndefined();
-  return result.data!.startGeneration as { created: boolean; job: { id: string } | null; error: { code: string; field?: string } | null };
-}
-
-/** Follows a job over graphql-ws until its stream ends. */
-async function follow(token: string, jobId: string, after?: string, stopAfter = Infinity): Promise<EventOut[]> {
-  const client = wsClient(stack.routerUrl, { authorization: `Bearer ${token}` });
-  const events: EventOut[] = [];
-  try {
-    for await (const result of client.iterate<{ generationEvents: EventOut }>({ query: EVENTS, variables: { jobId, after } })) {
-      expect(result.errors).toBeUndefined();
-      events.push(result.data!.generationEvents);
-      if (events.length >= stopAfter) break;
-    }
-  } finally {
-    await client.dispose();
-  }
-  return events;
-}
+const userWithModel = () => kitUserWithModel(env.stack, env.fake, { inputPrice: 1, outputPrice: 2 });
+const start = (token: string, input: Record<string, unknown>) => startGeneration(env.stack, token, input);
+const follow = (token: string, jobId: string, options?: Parameters<typeof followGeneration>[3]) => followGeneration(env.stack, token, jobId, options);
 
 async function job(token: string, id: string) {
   const result = await gql(graphql(), JOB, { id }, token);
@@ -120,7 +53,7 @@ async function job(token: string, id: string) {
 }
 
 /** The model calls made with one user's key (each test has a user and a model of its own). */
-const callsOf = (user: { userId: string }) => fake.requests.filter((r) => r.path.endsWith('/chat/completions') && r.headers.authorization === `Bearer sk-test-${user.userId}`);
+const callsOf = (user: { userId: string }) => env.fake.requests.filter((r) => r.path.endsWith('/chat/completions') && r.headers.authorization === `Bearer sk-test-${user.userId}`);
 
 const outlineReply = (text = OUTLINE): FakeReply => ({ text, chunkSize: 7, usage: { prompt_tokens: 100, completion_tokens: 50 } });
 const slidesReply = (text = SLIDES_JSONL): FakeReply => ({ text, chunkSize: 23, usage: { prompt_tokens: 300, completion_tokens: 400 } });
@@ -129,7 +62,7 @@ describe('a whole generation through the router', () => {
   it('streams the outline and each slide, writes the slides into a new deck as they arrive, and records usage', async () => {
     const user = await userWithModel();
     const topic = `Solar power ${user.userId}`;
-    fake.script(outlineReply(), slidesReply('```json\n' + SLIDES_JSONL + '\n```'));
+    env.fake.script(outlineReply(), slidesReply('```json\n' + SLIDES_JSONL + '\n```'));
     const started = await start(user.token, { topic, model: user.model.name, language: 'en', slideCount: 5 });
     expect(started.error).toBeNull();
     const events = await follow(user.token, started.job!.id);
@@ -177,10 +110,10 @@ describe('a whole generation through the router', () => {
 
   it('replays from a cursor: a client that reconnects misses nothing and sees nothing twice', async () => {
     const user = await userWithModel();
-    fake.script(outlineReply(), slidesReply());
+    env.fake.script(outlineReply(), slidesReply());
     const started = await start(user.token, { topic: `Resume ${user.userId}`, model: user.model.name });
-    const firstPart = await follow(user.token, started.job!.id, undefined, 4);
-    const rest = await follow(user.token, started.job!.id, String(firstPart.at(-1)!.seq));
+    const firstPart = await follow(user.token, started.job!.id, { until: (events) => events.length >= 4 });
+    const rest = await follow(user.token, started.job!.id, { after: String(firstPart.at(-1)!.seq) });
     const all = [...firstPart, ...rest];
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
     expect(all.at(-1)!.type).toBe('SUCCEEDED');
@@ -188,19 +121,19 @@ describe('a whole generation through the router', () => {
 
   it('over SSE too, the same events in order', async () => {
     const user = await userWithModel();
-    fake.script(outlineReply(), slidesReply());
+    env.fake.script(outlineReply(), slidesReply());
     const started = await start(user.token, { topic: `SSE ${user.userId}`, model: user.model.name });
     const response = await fetch(graphql(), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${user.token}` },
-      body: JSON.stringify({ query: EVENTS, variables: { jobId: started.job!.id } }),
+      body: JSON.stringify({ query: GENERATION_EVENTS, variables: { jobId: started.job!.id } }),
     });
     const text = await response.text();
     const events = text
       .split('\n\n')
       .map((block) => block.split('\n').find((line) => line.startsWith('data:')))
       .filter((line): line is string => Boolean(line) && line!.length > 6)
-      .map((line) => JSON.parse(line.slice(5)).data?.generationEvents as EventOut)
+      .map((line) => JSON.parse(line.slice(5)).data?.generationEvents as GenerationEvent)
       .filter(Boolean);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.filter((e) => e.type === 'SLIDE')).toHaveLength(SLIDES.length);
@@ -209,7 +142,7 @@ describe('a whole generation through the router', () => {
 
   it('the same idempotency key returns the same job and runs it once', async () => {
     const user = await userWithModel();
-    fake.script(outlineReply(), slidesReply());
+    env.fake.script(outlineReply(), slidesReply());
     const key = `key-${user.userId}`;
     const first = await start(user.token, { topic: `Once ${user.userId}`, model: user.model.name, idempotencyKey: key });
     const second = await start(user.token, { topic: `Once ${user.userId}`, model: user.model.name, idempotencyKey: key });
@@ -224,7 +157,7 @@ describe('a whole generation through the router', () => {
     const user = await userWithModel();
     const prefs = await gql(graphql(), 'mutation($input: UpdatePreferencesInput!) { updatePreferences(input: $input) { error { code } } }', { input: { language: 'ja', defaultModel: user.model.name, defaultStyle: 'academic' } }, user.token);
     expect(prefs.data!.updatePreferences.error).toBeNull();
-    fake.script(outlineReply());
+    env.fake.script(outlineReply());
     const preferred = await start(user.token, { topic: `Prefs ${user.userId}`, mode: 'OUTLINE' });
     await follow(user.token, preferred.job!.id);
     const job = (await gql(graphql(), 'query($id: ID!) { generationJob(id: $id) { language style modelId } }', { id: preferred.job!.id }, user.token)).data!.generationJob;
@@ -256,7 +189,7 @@ describe('a whole generation through the router', () => {
     const user = await userWithModel();
     const created = await gql(graphql(), 'mutation { createDeck(input: { title: "Ours" }) { deck { id revision } } }', {}, user.token);
     const deckId = created.data!.createDeck.deck.id as string;
-    const client = wsClient(stack.routerUrl, { authorization: `Bearer ${user.token}` });
+    const client = wsClient(env.stack.routerUrl, { authorization: `Bearer ${user.token}` });
     const deckEvents: { type: string; clientId: string | null; operations: { type: string }[] | null }[] = [];
     const presence: { change: string; participant: { agent: string | null; clientId: string } | null }[] = [];
     const until = (check: () => boolean) =>
@@ -274,7 +207,7 @@ describe('a whole generation through the router', () => {
     );
     await until(() => presence.length > 0);
 
-    fake.script(outlineReply(), slidesReply());
+    env.fake.script(outlineReply(), slidesReply());
     const started = await start(user.token, { topic: `Into ours ${user.userId}`, model: user.model.name, deckId });
     expect(started.job).toMatchObject({ deckId });
     const events = await follow(user.token, started.job!.id);
@@ -300,7 +233,7 @@ describe('model failures', () => {
   it('retries 429 (honouring Retry-After) and 500, then succeeds without degrading', async () => {
     const user = await userWithModel();
     const topic = `Retry ${user.userId}`;
-    fake.script({ status: 429, retryAfter: '1' }, { status: 500 }, outlineReply(), slidesReply());
+    env.fake.script({ status: 429, retryAfter: '1' }, { status: 500 }, outlineReply(), slidesReply());
     const started = await start(user.token, { topic, model: user.model.name });
     const events = await follow(user.token, started.job!.id);
     const retries = events.filter((e) => e.type === 'WARNING' && e.payload.code === 'MODEL_RETRY');
@@ -314,7 +247,7 @@ describe('model failures', () => {
   it('does not retry a 401: the job fails with the model’s refusal', async () => {
     const user = await userWithModel();
     const topic = `Refused ${user.userId}`;
-    fake.script({ status: 401 });
+    env.fake.script({ status: 401 });
     const started = await start(user.token, { topic, model: user.model.name });
     const events = await follow(user.token, started.job!.id);
     expect(events.at(-1)).toMatchObject({ type: 'FAILED', payload: { code: 'MODEL_ERROR' } });
@@ -326,7 +259,7 @@ describe('model failures', () => {
     const user = await userWithModel();
     const topic = `Cut ${user.userId}`;
     const cut = OUTLINE.indexOf('## Practice');
-    fake.script({ cutAfterChars: cut, text: OUTLINE, chunkSize: 5 }, outlineReply(OUTLINE.slice(cut)), slidesReply());
+    env.fake.script({ cutAfterChars: cut, text: OUTLINE, chunkSize: 5 }, outlineReply(OUTLINE.slice(cut)), slidesReply());
     const started = await start(user.token, { topic, model: user.model.name });
     const events = await follow(user.token, started.job!.id);
     const chunks = events.filter((e) => e.type === 'OUTLINE_CHUNK').map((e) => e.payload.chunk).join('');
@@ -339,7 +272,7 @@ describe('model failures', () => {
   it('parses slides out of chatter, fences and slightly broken JSON, and says what it repaired', async () => {
     const user = await userWithModel();
     const broken = `Sure! Here are your slides:\n\`\`\`json\n[${SLIDES_JSONL.replace(/\n/g, ',\n').replace('"Solar power","text"', "'Solar power','text'")},]\n\`\`\`\nHope this helps!`;
-    fake.script(outlineReply(), slidesReply(broken));
+    env.fake.script(outlineReply(), slidesReply(broken));
     const started = await start(user.token, { topic: `Broken ${user.userId}`, model: user.model.name });
     const events = await follow(user.token, started.job!.id);
     expect(events.filter((e) => e.type === 'SLIDE').map((e) => e.payload.slide)).toEqual(SLIDES);
@@ -349,7 +282,7 @@ describe('model failures', () => {
   it('a slow first token times out and is retried', async () => {
     const user = await userWithModel();
     const topic = `Slow ${user.userId}`;
-    fake.script({ text: OUTLINE, firstTokenDelayMs: 4000 }, outlineReply(), slidesReply());
+    env.fake.script({ text: OUTLINE, firstTokenDelayMs: 4000 }, outlineReply(), slidesReply());
     const started = await start(user.token, { topic, model: user.model.name });
     const events = await follow(user.token, started.job!.id);
     expect(events.filter((e) => e.type === 'WARNING' && e.payload.code === 'MODEL_RETRY')).toHaveLength(1);
@@ -359,7 +292,7 @@ describe('model failures', () => {
   it('opens the breaker after repeated failures: jobs degrade to the offline writer, flagged; a later probe closes it', async () => {
     const user = await userWithModel();
     const down = `Down ${user.userId}`;
-    fake.script({ status: 503 }, { status: 503 }, { status: 503 });
+    env.fake.script({ status: 503 }, { status: 503 }, { status: 503 });
     const first = await start(user.token, { topic: down, model: user.model.name, slideCount: 5 });
     const firstEvents = await follow(user.token, first.job!.id);
     expect(firstEvents.some((e) => e.type === 'WARNING' && e.payload.code === 'DEGRADED')).toBe(true);
@@ -378,7 +311,7 @@ describe('model failures', () => {
     // After openMs one probe goes through; it succeeds and the breaker closes.
     await new Promise((r) => setTimeout(r, 5100));
     const back = `Back ${user.userId}`;
-    fake.script(outlineReply(), slidesReply());
+    env.fake.script(outlineReply(), slidesReply());
     const third = await start(user.token, { topic: back, model: user.model.name });
     const thirdEvents = await follow(user.token, third.job!.id);
     expect(thirdEvents.at(-1)).toMatchObject({ type: 'SUCCEEDED', payload: { degraded: false } });
@@ -390,11 +323,11 @@ describe('cancel', () => {
   it('stops a running job at once: the model call is aborted and nothing more is written', async () => {
     const user = await userWithModel();
     const topic = `Cancel ${user.userId}`;
-    fake.script(outlineReply(), { text: SLIDES_JSONL, chunkSize: 10, delayMs: 200 });
+    env.fake.script(outlineReply(), { text: SLIDES_JSONL, chunkSize: 10, delayMs: 200 });
     const started = await start(user.token, { topic, model: user.model.name });
-    const client = wsClient(stack.routerUrl, { authorization: `Bearer ${user.token}` });
-    const events: EventOut[] = [];
-    for await (const result of client.iterate<{ generationEvents: EventOut }>({ query: EVENTS, variables: { jobId: started.job!.id } })) {
+    const client = wsClient(env.stack.routerUrl, { authorization: `Bearer ${user.token}` });
+    const events: GenerationEvent[] = [];
+    for await (const result of client.iterate<{ generationEvents: GenerationEvent }>({ query: GENERATION_EVENTS, variables: { jobId: started.job!.id } })) {
       events.push(result.data!.generationEvents);
       if (result.data!.generationEvents.type === 'SLIDE') {
         const cancelled = await gql(graphql(), 'mutation($id: ID!) { cancelGeneration(id: $id) { job { status } error { code } } }', { id: started.job!.id }, user.token);
@@ -430,7 +363,7 @@ describe('deck assembly from PPTist’s own files', () => {
 
     const outline = readFileSync(resolve(pptistFixturesDir(), 'AIPPT_Outline.md'), 'utf8');
     const aippt = pptistFixture<unknown[]>('AIPPT.json');
-    fake.script(slidesReply(aippt.map((slide) => JSON.stringify(slide)).join('\n')));
+    env.fake.script(slidesReply(aippt.map((slide) => JSON.stringify(slide)).join('\n')));
     const started = await start(user.token, { outline, model: user.model.name, templateId, language: 'zh-CN' });
     expect(started.error).toBeNull();
     const events = await follow(user.token, started.job!.id);

@@ -85,6 +85,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     replicaRouterUrl = replicaRouter.url;
   }
   const ops = await startOpsServer({ port: 0, host: '127.0.0.1', service: 'platform' });
+  // One process, one ops port: every service's checks under its own name, as npm start's would be.
+  const removeReadiness = new Map<string, () => void>();
+  for (const [name, server] of running) removeReadiness.set(name, ops.addReadiness(name, server.readiness));
+  ops.addReadiness('router', router.readiness);
+  ops.addReadiness('media-worker', mediaWorker.readiness);
+  if (worker) ops.addReadiness('ai-worker', worker.readiness);
   return {
     routerUrl: router.url,
     opsUrl: ops.url,
@@ -93,6 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     subgraphUrls: { users: users.url, decks: decks.url, ai: ai.url, media: media.url },
     deckQueries,
     async stopSubgraph(name) {
+      removeReadiness.get(name)?.();
       await running.get(name)?.close();
       running.delete(name);
     },

@@ -2,22 +2,19 @@
 // a query the router has to plan over two subgraphs, measured one after the other in one run.
 // Starts (and stops) its own Postgres and Redis unless DATABASE_URL and REDIS_URL are set.
 //
-//   npx tsx bench/gateway/run.ts            BENCH_DURATION=30  BENCH_SEPARATE=1
+//   npx tsx bench/gateway/run.ts            BENCH_DURATION=30  BENCH_SEPARATE=1  BENCH_TRACING=0
+//
+// Then the router scenarios again with tracing off and on, side by side (BENCH_TRACING=0 skips it).
 //
 // The configuration is read from process.env on first use, so the environment the stack runs with
 // is fixed here, before any project module is imported (they are all imported dynamically below).
-process.env.NODE_ENV = 'production'; // masked errors, no GraphiQL: what callers get
-process.env.LOG_LEVEL = 'error';
-// One user sends every request: lift the router's per-user rate so the benchmark measures the router,
-// not its rate limiter (which answers RATE_LIMITED after 1200 a minute by default).
-process.env.ROUTER_REQUESTS_PER_MINUTE = '1000000000';
-// The one token is reused for the whole run; the default 15 minutes would not outlast long ones.
-process.env.ACCESS_TOKEN_TTL_SECONDS = '86400';
+useStackBenchEnvironment();
 
 import { availableParallelism } from 'node:os';
 // Neither loads a project module at top level: the project modules, imported below, still read the environment set above.
-import { positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack } from '../bench-kit.js';
+import { positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, useStackBenchEnvironment } from '../bench-kit.js';
 import { type Measurement, type Scenario, measureScenario } from './measure-scenario.js';
+import { startOtlpSink } from './otlp-sink.js';
 
 const DECKS_PER_USER = 5;
 const SETTLE_MS = 1_000; // far above any p99 seen here
@@ -26,6 +23,8 @@ const settings = {
   warmUpSeconds: positiveNumberFromEnv('BENCH_WARMUP', 2),
   connections: positiveNumberFromEnv('BENCH_CONNECTIONS', 10, { integer: true }),
   separate: process.env.BENCH_SEPARATE === '1',
+  // Tracing off vs on (OTLP to a local sink), the router scenarios once more each way.
+  tracing: process.env.BENCH_TRACING !== '0',
 };
 
 async function main(): Promise<void> {
@@ -82,6 +81,66 @@ async function main(): Promise<void> {
     await new Promise((done) => setTimeout(done, SETTLE_MS));
   }
   printResults(results);
+  if (settings.tracing) await compareTracing(scenarios.filter((s) => s.name !== 'direct'), user.token);
+}
+
+/**
+ * Each router scenario measured again with tracing off and then on, back to back, so the pair
+ * shares the machine's state. On = what OTEL_EXPORTER_OTLP_ENDPOINT turns on in production: every
+ * request sampled, spans batched and sent over OTLP/HTTP (to a local sink that only counts them).
+ */
+async function compareTracing(scenarios: Scenario[], token: string): Promise<void> {
+  const { startTracing, stopTracing } = await import('../../lib/observability/tracing.js');
+  const sink = await startOtlpSink();
+  const rows: { scenario: Scenario; off: Measurement; on: Measurement }[] = [];
+  try {
+    for (const scenario of scenarios) {
+      process.stderr.write(`bench: ${scenario.name}, tracing off then on…\n`);
+      const off = await measureScenario(scenario, { token, ...settings });
+      await new Promise((done) => setTimeout(done, SETTLE_MS));
+      startTracing({ service: 'platform', otlpEndpoint: sink.url });
+      const on = await measureScenario(scenario, { token, ...settings });
+      await new Promise((done) => setTimeout(done, SETTLE_MS));
+      await stopTracing();
+      rows.push({ scenario, off, on });
+    }
+  } finally {
+    await stopTracing();
+    await sink.close();
+  }
+  console.log('');
+  console.log(
+    `tracing overhead (off, then on: OpenTelemetry spans for the router, ${settings.separate ? 'not the subgraphs (BENCH_SEPARATE=1: their processes run untraced)' : 'subgraphs, Prisma and Redis in this process'}, exported over OTLP/HTTP to a local sink)`,
+  );
+  printTable([
+    ['scenario', 'req/s off', 'req/s on', 'on/off', 'p50 off', 'p50 on', 'p99 off', 'p99 on', 'p99 on/off'],
+    ...rows.map(({ scenario, off, on }) => [
+      scenario.label,
+      off.requestsPerSecond.toFixed(0),
+      on.requestsPerSecond.toFixed(0),
+      `×${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}`,
+      String(off.latencyP50Ms),
+      String(on.latencyP50Ms),
+      String(off.latencyP99Ms),
+      String(on.latencyP99Ms),
+      `×${(on.latencyP99Ms / off.latencyP99Ms).toFixed(2)}`,
+    ]),
+  ]);
+  console.log(`exported: ${sink.received.requests} OTLP requests, ${(sink.received.bytes / 1024 / 1024).toFixed(1)} MiB`);
+  console.log(
+    JSON.stringify({
+      bench: 'gateway-tracing',
+      separateProcesses: settings.separate,
+      rows: rows.map(({ scenario, off, on }) => ({
+        scenario: scenario.name,
+        off: { requestsPerSecond: round(off.requestsPerSecond), p50Ms: off.latencyP50Ms, p99Ms: off.latencyP99Ms },
+        on: { requestsPerSecond: round(on.requestsPerSecond), p50Ms: on.latencyP50Ms, p99Ms: on.latencyP99Ms },
+        throughputRatio: round(on.requestsPerSecond / off.requestsPerSecond),
+        p99Ratio: round(on.latencyP99Ms / off.latencyP99Ms),
+      })),
+      exported: sink.received,
+    }),
+  );
 }
 
 function printHeader(stack: { routerUrl: string; subgraphUrls: { users: string } }): void {

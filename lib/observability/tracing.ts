@@ -23,7 +23,17 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  SamplingDecision,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+  type SpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import { config } from '../config.js';
@@ -42,9 +52,25 @@ export interface TracingOptions {
   otlpEndpoint?: string;
   /** Print traces slower than this many ms as a tree on stderr. */
   slowMs?: number;
+  /** The share of new traces recorded (0–1, default all); a client's sampled traceparent is always followed. */
+  sampleRatio?: number;
 }
 
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Traces start only where work enters the platform: a request (SERVER span) or a queued job
+ * (CONSUMER span). Parentless spans of background housekeeping — a timer's Prisma queries, say —
+ * would otherwise each become a one-span trace.
+ */
+function entryPointSampler(ratio: number): Sampler {
+  const share = new TraceIdRatioBasedSampler(ratio);
+  return {
+    shouldSample: (context, traceId, _name, kind) =>
+      kind === SpanKind.SERVER || kind === SpanKind.CONSUMER ? share.shouldSample(context, traceId) : { decision: SamplingDecision.NOT_RECORD },
+    toString: () => `EntryPointSampler(${ratio})`,
+  };
+}
 
 let running: { provider: TracerProvider; contextManager: AsyncLocalStorageContextManager; undo: () => void } | null = null;
 
@@ -60,7 +86,12 @@ export function startTracing(options: TracingOptions): boolean {
   if (options.slowMs !== undefined) processors.push(new SlowTraceReporter(options.slowMs, (text) => process.stderr.write(text)));
   if (processors.length === 0) return false;
 
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }), spanProcessors: processors });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
+    spanProcessors: processors,
+    // A child follows its parent's decision (a client's traceparent included); a root needs an entry point.
+    sampler: new ParentBasedSampler({ root: entryPointSampler(options.sampleRatio ?? 1) }),
+  });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -84,7 +115,7 @@ export function startTracing(options: TracingOptions): boolean {
 /** Tracing as the configuration asks: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, the slow printout when TRACE_SLOW_MS is. */
 export function startTracingFromConfig(service: string): boolean {
   const c = config();
-  return startTracing({ service: c.OTEL_SERVICE_NAME ?? service, otlpEndpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, slowMs: c.TRACE_SLOW_MS });
+  return startTracing({ service: c.OTEL_SERVICE_NAME ?? service, otlpEndpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, slowMs: c.TRACE_SLOW_MS, sampleRatio: c.TRACE_SAMPLE_RATIO });
 }
 
 /** Flushes what is pending and turns tracing off (last step of a shutdown; tests between runs). */
@@ -160,8 +191,8 @@ export function contextFrom(carrier: Record<string, string | string[] | undefine
 export function activeTraceId(): string | undefined {
   const span = trace.getSpan(context.active());
   if (!span) return undefined;
-  const { traceId, traceFlags } = span.spanContext();
-  return traceId && traceFlags !== undefined ? traceId : undefined;
+  const spanContext = span.spanContext();
+  return trace.isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }
 
 /** `traceparent` of a span, for a response header. */

@@ -7,6 +7,7 @@ import { isUuid } from '../errors.js';
 import { CosStorage } from './cos-storage.js';
 import { LocalDiskStorage } from './local-disk-storage.js';
 import type { ObjectStorage } from './object-storage.js';
+import { meteredStorage } from './storage-metrics.js';
 
 export type ImageVariant = 'thumb' | 'web';
 
@@ -44,19 +45,19 @@ export function createObjectStorage(cfg: Config = config()): ObjectStorage {
     if (!cfg.MEDIA_SIGNING_KEY) {
       throw new ConfigError(['MEDIA_SIGNING_KEY: required with STORAGE_DRIVER=local (it signs the storage URLs)']);
     }
-    return new LocalDiskStorage({
+    return meteredStorage(new LocalDiskStorage({
       root: path.resolve(cfg.LOCAL_STORAGE_DIR),
       // The router serves /storage/*; without a public URL, it is the router on this machine.
       publicUrl: cfg.PUBLIC_URL ?? `http://127.0.0.1:${cfg.PORT}`,
       signingKey: cfg.MEDIA_SIGNING_KEY,
-    });
+    }));
   }
 
   const required = ['COS_BUCKET', 'COS_REGION', 'COS_SECRET_ID', 'COS_SECRET_KEY'] as const;
   const problems = required.filter((name) => !cfg[name]).map((name) => `${name}: required with STORAGE_DRIVER=cos`);
   if (cfg.COS_BUCKET && !/^[a-z0-9-]+-\d+$/.test(cfg.COS_BUCKET)) problems.push('COS_BUCKET: must be name-appid, e.g. slides-1250000000');
   if (problems.length) throw new ConfigError(problems);
-  return new CosStorage({
+  return meteredStorage(new CosStorage({
     bucket: cfg.COS_BUCKET!,
     region: cfg.COS_REGION!,
     secretId: cfg.COS_SECRET_ID!,
@@ -65,7 +66,7 @@ export function createObjectStorage(cfg: Config = config()): ObjectStorage {
     ...(cfg.COS_DOMAIN ? { domain: cfg.COS_DOMAIN } : {}),
     protocol: cfg.COS_PROTOCOL,
     ...(cfg.COS_CDN_DOMAIN ? { cdnDomain: cfg.COS_CDN_DOMAIN } : {}),
-  });
+  }));
 }
 
 export { StorageError, type ObjectInfo, type ObjectStorage, type StoredObject } from './object-storage.js';

@@ -16,10 +16,12 @@ import { createHash } from 'node:crypto';
 import type { AipptSlide } from '../../lib/pptist/aippt.js';
 import type { PptistDocument, PptistSlide } from '../../lib/pptist/document.js';
 import { TemplateFiller } from '../../lib/pptist/template-filler.js';
+import { JobInterrupted } from '../../lib/graceful-shutdown.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Prisma } from '../../lib/db.js';
 import { AgentGraphError, type AgentGraphClient } from './agent-graph-client.js';
 import type { GenerationEvents, GenerationEventType } from './generation-events.js';
+import { generationsDegraded, recordGenerationFailure } from './generation-metrics.js';
 import { outlineMessages, slidesMessages } from './generation-prompts.js';
 import { DEFAULT_TEMPLATE_ID } from './generation-service.js';
 import { FINISHED_STATUSES, type GenerationJob, type GenerationStore } from './generation-store.js';
@@ -69,15 +71,26 @@ export function plannedSlideCount(outline: Outline): number {
 export class GenerationRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
-  async run(jobId: string): Promise<void> {
+  /**
+   * `stopping` aborts when the worker shuts down: the run stops where it is, leaves the job RUNNING
+   * and throws JobInterrupted, and the job goes back to the queue to be resumed by the next worker.
+   */
+  async run(jobId: string, stopping?: AbortSignal): Promise<void> {
     const job = await this.deps.store.findById(jobId);
     if (!job || FINISHED_STATUSES.has(job.status)) return;
     const log = this.deps.log.child({ jobId });
     const controller = new AbortController();
     const stopListening = await this.deps.events.onCancel(jobId, () => controller.abort(new JobCancelled('cancelled')));
+    const interrupt = () => controller.abort(new JobInterrupted('worker stopping'));
+    if (stopping?.aborted) interrupt();
+    stopping?.addEventListener('abort', interrupt, { once: true });
     try {
       await new JobRun(this.deps, job, controller.signal, log).execute();
     } catch (error) {
+      if (controller.signal.reason instanceof JobInterrupted) {
+        log.info('generation interrupted by shutdown; handing the job back to the queue');
+        throw controller.signal.reason;
+      }
       if (controller.signal.aborted || error instanceof JobCancelled) {
         log.info('generation cancelled');
         return;
@@ -88,8 +101,10 @@ export class GenerationRunner {
       const message = failure?.message ?? 'Generation failed';
       if (await this.deps.store.updateIfUnfinished(jobId, { status: 'FAILED', stage: 'failed', error: message, errorCode: code, finishedAt: new Date() })) {
         await this.deps.events.emit(jobId, 'FAILED', { code, message });
+        recordGenerationFailure(code);
       }
     } finally {
+      stopping?.removeEventListener('abort', interrupt);
       stopListening();
     }
   }
@@ -381,6 +396,7 @@ class JobRun {
 
   private async degrade(reason: string): Promise<void> {
     this.degraded = true;
+    generationsDegraded.inc();
     await this.deps.store.updateIfUnfinished(this.job.id, { degraded: true });
     await this.emit('WARNING', { code: 'DEGRADED', message: reason });
     this.log.warn({ reason }, 'generation degraded to the offline writer');
@@ -488,6 +504,8 @@ class CoalescingLane<T> {
   }
 
   private async loop(): Promise<void> {
+    // Start after the caller's synchronous run, so items added together go in one step.
+    await Promise.resolve();
     try {
       while (this.pending.length > 0 && !this.failed) {
         const items = this.pending;

@@ -8,7 +8,7 @@ import { config } from '../../lib/config.js';
 import { forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { userErrorFromZod } from '../../lib/graphql/user-error.js';
-import type { GenerationJobData } from '../../lib/queues.js';
+import { type GenerationJobData, withTrace } from '../../lib/queues.js';
 import { LIMITS, type RateLimiter } from '../../lib/rate-limit.js';
 import type { AgentGraphClient } from './agent-graph-client.js';
 import type { GenerationEvents } from './generation-events.js';
@@ -105,7 +105,7 @@ export class GenerationService {
       await this.store.countJob(viewer.userId);
       await this.events.emit(job.id, 'QUEUED', { stage: 'queued', slidesTotal: job.slideCount, model: model?.name ?? 'offline' });
       // The BullMQ job id is the job row's id, so a second enqueue of the same job is a no-op.
-      await this.queue.add('generate', { jobId: job.id }, { jobId: job.id });
+      await this.queue.add('generate', withTrace({ jobId: job.id }), { jobId: job.id });
     }
     return { ok: true, job, created };
   }

@@ -8,6 +8,8 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import { classifyModelError } from './model-errors.js';
 import type { ModelEndpoint } from './model-registry.js';
 import { type RetryInfo, type RetryPolicy, withRetries } from './retry-policy.js';
+import { observeBreaker, recordBreakerDecision, recordModelAttempt, recordModelTokens } from './model-metrics.js';
+import { SpanKind, withSpan } from '../../lib/observability/tracing.js';
 
 /** The breaker refused the call: the model is considered down; the caller degrades. */
 export class ModelUnavailableError extends Error {
@@ -49,13 +51,24 @@ export class ModelCaller {
     return withRetries<T>(
       async (n) => {
         const decision = await this.breaker.acquire(endpoint.id);
+        recordBreakerDecision(endpoint, decision);
         if (!decision.allowed) throw new ModelUnavailableError(`${endpoint.name} is unavailable (circuit ${decision.state})`);
+        const started = performance.now();
+        let answered = false;
         try {
-          const result = await attempt(n);
-          await this.breaker.recordSuccess(endpoint.id);
+          const result = await withSpan(
+            `model ${endpoint.name}`,
+            { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': endpoint.providerModel, 'pptist.model': endpoint.name, 'pptist.model.attempt': n + 1 },
+            () => attempt(n),
+            { kind: SpanKind.CLIENT },
+          );
+          answered = true;
+          recordModelAttempt(endpoint, started);
+          observeBreaker(endpoint, await this.breaker.recordSuccess(endpoint.id));
           return result;
         } catch (error) {
-          if (classifyModelError(error).kind === 'transient') await this.breaker.recordFailure(endpoint.id);
+          if (!answered) recordModelAttempt(endpoint, started, error);
+          if (classifyModelError(error).kind === 'transient') observeBreaker(endpoint, await this.breaker.recordFailure(endpoint.id));
           throw error;
         }
       },
@@ -101,6 +114,7 @@ export class ModelCaller {
     );
     const promptTokens = spent.promptTokens + result.usage.promptTokens;
     const completionTokens = spent.completionTokens + result.usage.completionTokens;
+    recordModelTokens(endpoint, promptTokens, completionTokens);
     const costUsd = (promptTokens * endpoint.inputPrice + completionTokens * endpoint.outputPrice) / 1_000_000;
     return { text: received, usage: { promptTokens, completionTokens, costUsd, estimated: spent.estimated || result.usage.estimated } };
   }

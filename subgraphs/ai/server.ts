@@ -1,10 +1,12 @@
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { closePubSub, createPubSub } from '../../lib/pubsub.js';
-import { closeQueue, createGenerationQueue } from '../../lib/queues.js';
+import { closeQueue, createGenerationQueue, QueueName } from '../../lib/queues.js';
+import { watchQueueDepth } from '../../lib/observability/queue-metrics.js';
 import { withPermissions } from '../../lib/graphql/permissions.js';
 import { RateLimiter } from '../../lib/rate-limit.js';
 import { createRedis } from '../../lib/redis.js';
+import { dependencyChecks } from '../../lib/readiness-checks.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
 import { AgentGraphClient, type AgentGraphOptions } from './agent-graph-client.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
@@ -34,6 +36,7 @@ export function createAiServer(deps: AiServerDeps = {}) {
   const queue = createGenerationQueue(deps.queuePrefix);
   // Connection trouble (Redis restarting) is retried by ioredis; say so in the log, not on stderr.
   queue.on('error', (err) => log.warn({ err }, 'queue connection error'));
+  const stopDepth = watchQueueDepth(queue);
   const generationStore = new GenerationStore(prisma);
   const models = new ModelRegistry(new ModelStore(prisma));
   const redis = createRedis('ai');
@@ -46,7 +49,9 @@ export function createAiServer(deps: AiServerDeps = {}) {
     schema: withPermissions(buildAiSchema(), aiPermissions),
     log,
     context: (base) => ({ ...base, generationStore, generations, models, images }),
+    readiness: dependencyChecks({ postgres: prisma, redis, queues: { [QueueName.generation]: queue } }),
     onClose: async () => {
+      stopDepth();
       await closeQueue(queue);
       await closePubSub(pubsub);
       redis.disconnect();

@@ -1,4 +1,8 @@
 import { runUntilSignal } from '../../lib/process-lifecycle.js';
 import { startAiWorker } from './worker.js';
 
-await runUntilSignal('ai-worker', async () => startAiWorker());
+await runUntilSignal('ai-worker', async (ops) => {
+  const worker = startAiWorker();
+  ops.addReadiness('ai-worker', worker.readiness);
+  return worker;
+});

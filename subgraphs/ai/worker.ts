@@ -3,10 +3,13 @@
 import { Worker } from 'bullmq';
 import { config } from '../../lib/config.js';
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
+import { handBackOnStop } from '../../lib/graceful-shutdown.js';
 import { createLogger } from '../../lib/logger.js';
 import { closePubSub, createPubSub } from '../../lib/pubsub.js';
-import { closeQueue, type GenerationJobData, QueueName, queuePrefix } from '../../lib/queues.js';
+import { closeQueue, type GenerationJobData, inJobSpan, QueueName, queuePrefix } from '../../lib/queues.js';
+import { dependencyChecks } from '../../lib/readiness-checks.js';
 import { createRedis } from '../../lib/redis.js';
+import { meterWorker } from '../../lib/observability/queue-metrics.js';
 import { AgentGraphClient, type AgentGraphOptions } from './agent-graph-client.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { GenerationEvents } from './generation-events.js';
@@ -41,7 +44,10 @@ export function startAiWorker(options: AiWorkerOptions = {}) {
     log,
   });
   const lockDuration = options.lockMs ?? config().WORKER_LOCK_MS;
-  const worker = new Worker<GenerationJobData>(QueueName.generation, (job) => runner.run(job.data.jobId), {
+  // On shutdown the runner stops where it is and the job goes back to the queue; the next worker
+  // resumes it after what its event log holds.
+  const handBack = handBackOnStop<GenerationJobData>((job, stopping) => inJobSpan(QueueName.generation, job, () => runner.run(job.data.jobId, stopping)));
+  const worker = new Worker<GenerationJobData>(QueueName.generation, handBack.processor, {
     connection: createRedis('worker:generation'),
     prefix: queuePrefix(options.queuePrefix),
     concurrency: config().WORKER_CONCURRENCY,
@@ -54,10 +60,13 @@ export function startAiWorker(options: AiWorkerOptions = {}) {
   worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.data.jobId }, 'generation job failed in queue'));
   // Connection trouble (Redis restarting) is retried by ioredis; say so in the log, not on stderr.
   worker.on('error', (err) => log.warn({ err }, 'queue connection error'));
+  const stopMetering = meterWorker(worker);
   log.info({ queue: QueueName.generation }, 'ai worker started');
   return {
+    readiness: dependencyChecks({ postgres: prisma, redis, queues: { [QueueName.generation]: worker } }),
     async close() {
-      await closeQueue(worker);
+      await stopMetering();
+      await handBack.stop(worker, closeQueue);
       await closePubSub(pubsub);
       redis.disconnect();
       if (!options.prisma) await prisma.$disconnect();

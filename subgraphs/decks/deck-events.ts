@@ -3,6 +3,7 @@
 // catching up from the log whenever the bus may have dropped something. Access changes and
 // deletion travel on the same topic as control events (not logged).
 import { replayThenLive } from '../../lib/event-stream.js';
+import { subscriptionEventsDropped } from '../../lib/observability/graphql-metrics.js';
 import { stoppable } from '../../lib/stoppable.js';
 import type { Logger } from '../../lib/logger.js';
 import { listen, type PubSub, topics } from '../../lib/pubsub.js';
@@ -67,7 +68,10 @@ export class DeckEvents {
 
   /** Publishes without making the editor wait: the log already holds the batch. */
   publish(event: DeckEventMessage): void {
-    this.pubsub.publish(topics.deckEvents(event.deckId), event).catch((err: unknown) => this.log.warn({ err, deckId: event.deckId }, 'deck event not published; subscribers catch up from the log'));
+    this.pubsub.publish(topics.deckEvents(event.deckId), event).catch((err: unknown) => {
+      subscriptionEventsDropped.inc({ reason: 'publish_failed' });
+      this.log.warn({ err, deckId: event.deckId }, 'deck event not published; subscribers catch up from the log');
+    });
   }
 
   /**

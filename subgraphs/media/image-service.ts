@@ -8,7 +8,7 @@ import type { Viewer } from '../../lib/auth/tokens.js';
 import { badInput, coded, ErrorCode, forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { userErrorFromZod } from '../../lib/graphql/user-error.js';
-import type { ImageJobData } from '../../lib/queues.js';
+import { type ImageJobData, withTrace } from '../../lib/queues.js';
 import type { Redis } from '../../lib/redis.js';
 import { imageKey } from '../../lib/storage/index.js';
 import { type ObjectStorage, StorageError } from '../../lib/storage/object-storage.js';
@@ -181,7 +181,7 @@ export class ImageService {
       throw storageFailure(error);
     }
     const stored = await this.store.update(image.id, { status: 'PROCESSING', mimeType: inspected.mimeType, fileSize: inspected.bytes.length, width: inspected.width, height: inspected.height });
-    await this.queue.add('process', { imageId: image.id }, { jobId: image.id });
+    await this.queue.add('process', withTrace({ imageId: image.id }), { jobId: image.id });
     await this.events.publish(stored);
     return { ok: true, image: stored };
   }

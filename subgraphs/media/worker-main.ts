@@ -1,4 +1,8 @@
 import { runUntilSignal } from '../../lib/process-lifecycle.js';
 import { startMediaWorker } from './worker.js';
 
-await runUntilSignal('media-worker', async () => startMediaWorker());
+await runUntilSignal('media-worker', async (ops) => {
+  const worker = startMediaWorker();
+  ops.addReadiness('media-worker', worker.readiness);
+  return worker;
+});

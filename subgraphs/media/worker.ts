@@ -3,10 +3,13 @@
 // (storage blips, memory pressure) are retried by the queue; a corrupt image fails at once.
 import { UnrecoverableError, Worker } from 'bullmq';
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
+import { handBackOnStop } from '../../lib/graceful-shutdown.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { closePubSub, createPubSub } from '../../lib/pubsub.js';
-import { closeQueue, createImageQueue, type ImageJobData, QueueName, queuePrefix } from '../../lib/queues.js';
+import { closeQueue, createImageQueue, type ImageJobData, inJobSpan, QueueName, queuePrefix } from '../../lib/queues.js';
+import { dependencyChecks } from '../../lib/readiness-checks.js';
 import { createRedis } from '../../lib/redis.js';
+import { meterWorker } from '../../lib/observability/queue-metrics.js';
 import { createObjectStorage, variantKey } from '../../lib/storage/index.js';
 import type { ObjectStorage } from '../../lib/storage/object-storage.js';
 import { ImageEvents } from './image-events.js';
@@ -67,23 +70,29 @@ export function startMediaWorker(options: { prisma?: PrismaClient; storage?: Obj
   const queue = createImageQueue(options.queuePrefix);
   const service = new ImageService(store, storage, queue, redis, events, mediaSettings());
   const processor = new ImageProcessor(store, storage, events, log);
+  // Processing an image takes a second or two, well inside the shutdown's grace: a running one
+  // finishes on shutdown; only a job taken while the worker was stopping goes back to the queue.
+  const handBack = handBackOnStop<ImageJobData>(async (job) => {
+    if (job.name === 'cleanup') {
+      log.info(await service.cleanup(), 'media cleanup');
+      return;
+    }
+    await inJobSpan(QueueName.imageProcessing, job, () => processor.process(job.data.imageId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)));
+  });
   const worker = new Worker<ImageJobData>(
     QueueName.imageProcessing,
-    async (job) => {
-      if (job.name === 'cleanup') {
-        log.info(await service.cleanup(), 'media cleanup');
-        return;
-      }
-      await processor.process(job.data.imageId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
-    },
+    handBack.processor,
     { connection: createRedis('worker:media'), prefix: queuePrefix(options.queuePrefix), concurrency: 2 },
   );
   worker.on('error', (err) => log.warn({ err }, 'queue connection error'));
+  const stopMetering = meterWorker(worker);
   // One schedule for the whole fleet: BullMQ keeps a single repeatable job per key.
   void queue.upsertJobScheduler('media-cleanup', { every: options.cleanupEveryMs ?? CLEANUP_EVERY_MS }, { name: 'cleanup', data: { imageId: '' } }).catch((err: unknown) => log.warn({ err }, 'cleanup schedule not set'));
   return {
+    readiness: dependencyChecks({ postgres: prisma, redis, queues: { [QueueName.imageProcessing]: worker } }),
     async close() {
-      await closeQueue(worker);
+      await stopMetering();
+      await handBack.stop(worker, closeQueue);
       await closeQueue(queue);
       await closePubSub(pubsub);
       redis.disconnect();

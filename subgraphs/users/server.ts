@@ -4,6 +4,7 @@ import { createLogger } from '../../lib/logger.js';
 import { RateLimiter } from '../../lib/rate-limit.js';
 import { createRedis } from '../../lib/redis.js';
 import { withPermissions } from '../../lib/graphql/permissions.js';
+import { dependencyChecks } from '../../lib/readiness-checks.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
 import { usersPermissions } from './permissions.js';
 import { AccountService } from './account-service.js';
@@ -55,6 +56,7 @@ export function createUsersServer(deps: { prisma?: PrismaClient; legacyAnonymous
         }),
       },
     }),
+    readiness: dependencyChecks({ postgres: prisma, redis }),
     onClose: async () => {
       redis.disconnect();
       if (!deps.prisma) await prisma.$disconnect();
