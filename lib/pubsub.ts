@@ -32,4 +32,5 @@ export const topics = {
   deckEvents: (deckId: string) => `decks.events.${deckId}`,
   imageStatus: (imageId: string) => `media.image.${imageId}`,
   deckPresence: (deckId: string) => `decks.presence.${deckId}`,
+  deckLayout: (deckId: string) => `decks.layout.${deckId}`,
 } as const;

@@ -7,6 +7,7 @@ import { createRedis } from './redis.js';
 export const QueueName = {
   generation: 'ai-generation',
   imageProcessing: 'media-processing',
+  deckLayout: 'deck-layout',
 } as const;
 
 /** Every job's data carries the trace of the request that queued it (W3C headers; empty when tracing is off). */

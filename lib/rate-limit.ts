@@ -22,8 +22,12 @@ export const LIMITS = {
   legacyAnonymousPerIp: { name: 'legacy_anonymous_ip', max: 120, windowSeconds: 60 },
   // Generation costs real money per call.
   generationsPerUser: { name: 'generations_user', max: 20, windowSeconds: 3600 },
+  // A rewrite is one short model call; an editor polishes paragraph after paragraph.
+  aiWritingPerUser: { name: 'ai_writing_user', max: 120, windowSeconds: 3600 },
   // Each image costs a few cents at the provider; a slide deck needs a handful.
   imagesPerUser: { name: 'images_user', max: 30, windowSeconds: 3600 },
+  // A layout pass is one model call per slide; a deck of 30 slides tidied twice fits.
+  layoutsPerUser: { name: 'layouts_user', max: 60, windowSeconds: 3600 },
 } as const satisfies Record<string, Limit>;
 
 /**

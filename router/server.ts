@@ -28,6 +28,7 @@ import { assignRequestId, createRestRouter } from './rest/routes.js';
 import { SignedStorage } from './signed-storage.js';
 import { createStorageRouter } from './storage-routes.js';
 import { createToolsRouter } from './tools-routes.js';
+import { createLegacyToolsRouter } from './ai-writing-routes.js';
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(import.meta.url), '../../schema/supergraph.graphql');
 
@@ -44,7 +45,7 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
   app.disable('x-powered-by');
   app.use(traceHttpRequests('router', { returnTraceparent: true }));
   app.use(assignRequestId);
-  app.use(restMetrics(['/api/v1', '/tools', '/storage']));
+  app.use(restMetrics(['/api/v1', '/api/tools', '/tools', '/storage']));
   app.use(logRequests(log));
   // The client address is decided here, once, and overrides anything the client sent as x-client-ip.
   app.use((req, _res, next) => {
@@ -65,6 +66,8 @@ export function createRouterServer(options: { config?: Config; supergraphFile?: 
   app.use('/api/v1', createRestRouter(gateway, log, legacy, storage));
   // At the origin root: PPTist's builds call /tools/* on a fixed host (REST-COMPAT.md §2).
   app.use('/tools', createToolsRouter({ gateway, log, legacy, storage, requireToken: config.TOOLS_REQUIRE_TOKEN }));
+  // The old client's AI writing path (REST-COMPAT.md §1), outside /api/v1 as it calls it.
+  app.use('/api/tools', createLegacyToolsRouter({ gateway, log, legacy }));
   app.use(gateway.graphqlEndpoint, gateway);
 
   const httpServer = createServer(app);

@@ -8,6 +8,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
+import { aiWritingHandler } from './ai-writing-routes.js';
 import type { Gateway } from './gateway.js';
 import { aipptLine, type GenerationEvent, type StartGenerationInput, startFollowedGeneration } from './rest/generation-jobs.js';
 import { runOperation } from './rest/graphql-client.js';
@@ -175,6 +176,11 @@ export function createToolsRouter(options: ToolsOptions): express.Router {
   router.post('/aippt_outline', route(toolStream(options, OUTLINE_TOOL)));
   router.post('/aippt', route(toolStream(options, SLIDES_TOOL)));
   router.post('/img_search', route(imageSearch(options)));
+  // The rewritten passage as unframed text (ai-writing-routes.ts), refused the same way as the streams above.
+  router.post(
+    '/ai_writing',
+    route(aiWritingHandler(options.gateway, options.log, { acting: (req, caller) => actingCaller(req, caller, options), refuse: (res) => void res.status(200).json(REFUSAL), contentType: 'text/event-stream; charset=utf-8' })),
+  );
   // A body PPTist could not have sent (bad JSON, too large) is refused the one way it understands.
   router.use((_error: unknown, req: Request, res: Response, _next: NextFunction) => {
     res.status(200).json(req.path === '/img_search' ? NO_IMAGES : REFUSAL);

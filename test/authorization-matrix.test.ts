@@ -90,6 +90,8 @@ const ROWS: Row[] = [
   { field: 'acquireDeckLock', kind: 'mutation', doc: 'mutation($id: ID!) { acquireDeckLock(input: { deckId: $id, slideId: "matrix-slide", ttlSeconds: 2 }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'ok', other: 'FORBIDDEN', admin: 'data:LOCKED' } },
   { field: 'releaseDeckLock', kind: 'mutation', doc: 'mutation($id: ID!) { releaseDeckLock(deckId: $id, slideId: "matrix-slide") }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
   { field: 'deckEvents', kind: 'subscription', doc: 'subscription($id: ID!) { deckEvents(deckId: $id, afterRevision: 0) { revision } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
+  { field: 'fixSlideLayout', kind: 'mutation', doc: 'mutation($id: ID!) { fixSlideLayout(deckId: $id, slideId: "matrix-missing-slide") { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:NOT_FOUND', other: 'FORBIDDEN', admin: 'data:NOT_FOUND' } },
+  { field: 'layoutFindings', kind: 'subscription', doc: 'subscription($id: ID!) { layoutFindings(deckId: $id) { revision } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
   { field: 'deckPresence', kind: 'subscription', doc: 'subscription($id: ID!) { deckPresence(deckId: $id) { seq } }', vars: (f) => ({ id: f.deckId }), expect: OWNED },
   { field: 'myImages', kind: 'query', doc: '{ myImages { id } }', expect: ANY_AUTH },
   { field: 'searchImages', kind: 'query', doc: '{ searchImages(query: "matrix") { id } }', expect: ANY_AUTH },
@@ -134,6 +136,12 @@ const ROWS: Row[] = [
   // A platform model: only admins change it; others are refused, and missing ids are data.
   { field: 'updateAiModel', kind: 'mutation', doc: 'mutation { updateAiModel(id: "00000000-0000-4000-8000-0000000000f1", input: { enabled: true }) { error { code } } }', expect: { anonymous: 'UNAUTHENTICATED', owner: 'FORBIDDEN', other: 'FORBIDDEN', admin: 'ok' } },
   { field: 'deleteAiModel', kind: 'mutation', doc: 'mutation { deleteAiModel(id: "00000000-0000-4000-8000-000000000000") }', expect: ANY_AUTH },
+  // These accounts have no model of their own: the offline writer answers, so the first event is a CHUNK.
+  { field: 'aiWriting', kind: 'subscription', doc: 'subscription { aiWriting(input: { content: "Matrix text", command: POLISH }) { type } }', expect: ANY_AUTH },
+  // Nothing to lay out answers at once, with no model call.
+  { field: 'optimizeLayout', kind: 'mutation', doc: 'mutation { optimizeLayout(input: { elements: [], canvasWidth: 1000, canvasHeight: 562.5 }) { error { code } } }', expect: ANY_AUTH },
+  // Editors reach the slide (there is no such slide); the others cannot see the deck.
+  { field: 'optimizeSlideLayout', kind: 'mutation', doc: 'mutation($id: ID!) { optimizeSlideLayout(input: { deckId: $id, slideId: "no-such-slide" }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:SLIDE_NOT_FOUND', other: 'data:NOT_FOUND', admin: 'data:SLIDE_NOT_FOUND' } },
   { field: 'generationEvents', kind: 'subscription', doc: 'subscription($id: ID!) { generationEvents(jobId: $id) { seq } }', vars: (f) => ({ id: f.jobId }), expect: OWNED },
 ];
 
@@ -287,12 +295,17 @@ describe.each([
     // PPTist's routes refuse with {"state": -1}, whatever the status.
     { method: 'POST', path: () => '/tools/aippt_outline', body: {}, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'POST', path: () => '/tools/aippt', body: {}, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
+    { method: 'POST', path: () => '/tools/ai_writing', body: {}, expect: { anonymous: 200, owner: 200, other: 200, admin: 200 }, legacy: true },
+    // The old client's AI writing refuses with a bare status (it pastes any body into the text box).
+    { method: 'POST', path: () => '/api/tools/ai_writing', body: { content: 'Matrix text', command: 'polish', stream: true }, expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'GET', path: () => '/api/v1/ai-models', expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'GET', path: () => `/api/v1/ai-models/${OFFLINE_MODEL}`, expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     { method: 'POST', path: () => '/api/v1/ai-models/models', body: () => ({ name: `matrix-${email()}`, ai_model_name: 'm', base_url: 'http://127.0.0.1:9/v1' }), expect: { anonymous: compat ? 201 : 401, owner: 201, other: 201, admin: 201 }, legacy: true },
     // A platform model: only admins (the workspace account is one) change it.
     { method: 'PUT', path: () => `/api/v1/ai-models/models/${OFFLINE_MODEL}`, body: { is_enabled: true }, expect: { anonymous: compat ? 200 : 401, owner: 403, other: 403, admin: 200 }, legacy: true },
     { method: 'DELETE', path: () => '/api/v1/ai-models/models/00000000-0000-4000-8000-000000000000', expect: { anonymous: compat ? 404 : 401, owner: 404, other: 404, admin: 404 }, legacy: true },
+    // Locked elements are left out by the client: an empty slide is a success with no change.
+    { method: 'POST', path: () => '/api/v1/layout/optimize', body: { slide_id: 'matrix', elements: [], canvas_size: { width: 1000, height: 562.5 } }, expect: { anonymous: compat ? 200 : 401, owner: 200, other: 200, admin: 200 }, legacy: true },
     // The image library (legacy: anonymous callers act as the workspace account while the exception is on).
     ...((): RestRow[] => {
       const Z = '00000000-0000-4000-8000-000000000000';

@@ -57,7 +57,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const queuePrefix = `test-${process.pid}-${Date.now()}`;
   const [users, decks, media] = await Promise.all([
     createUsersServer({ legacyAnonymousAccess: legacy }).listen(0),
-    createDecksServer({ prisma: decksPrisma, ...options.decks }).listen(0),
+    createDecksServer({ prisma: decksPrisma, queuePrefix, ...options.decks }).listen(0),
     createMediaServer({ queuePrefix, storage: options.media?.storage }).listen(0),
   ]);
   const mediaWorker = startMediaWorker({ queuePrefix, storage: options.media?.workerStorage ?? options.media?.storage, cleanupEveryMs: options.media?.cleanupEveryMs });
@@ -78,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const running = new Map<SubgraphKey | 'decks-replica' | 'replica-router', RunningServer>([['users', users], ['decks', decks], ['ai', ai], ['media', media]]);
   let replicaRouterUrl: string | undefined;
   if (options.decksReplicas === 2) {
-    const replica = await createDecksServer({ ...options.decks }).listen(0);
+    const replica = await createDecksServer({ queuePrefix, ...options.decks }).listen(0);
     const replicaRouter = await createRouterServer({ config: { ...config, subgraphUrls: { ...config.subgraphUrls, decks: replica.url } } }).listen(0);
     running.set('decks-replica', replica);
     running.set('replica-router', replicaRouter);

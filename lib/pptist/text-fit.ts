@@ -4,6 +4,9 @@
 // a few percent for Latin text in common sans fonts and exact for CJK (every ideograph is 1 em).
 // Known gaps, all small next to that error: no kerning, no CJK line-start punctuation rules
 // (kinsoku), no list-bullet indent, and a <br> counts as a paragraph break.
+// A caller with real fonts passes `metrics` (font-metrics.ts reads them from bundled font files):
+// the same wrapping then runs on the fonts' advance widths, and these tables only stand in for
+// characters the fonts lack.
 
 /** PPTist's text boxes have a 10px inset on every side (`.ProseMirror` padding), so text wraps at width − 20 and needs height + 20. */
 export const TEXT_PADDING = 10;
@@ -13,6 +16,11 @@ export const DEFAULT_LINE_HEIGHT = 1.5;
 export const DEFAULT_PARAGRAPH_SPACE = 5;
 /** The size PPTist gives rich text that names none (it writes `font-size: 16px` onto the paragraph). */
 export const DEFAULT_FONT_SIZE = 16;
+
+/** Advance widths from real fonts: em per code point, or undefined when no font has the character. */
+export interface GlyphMetrics {
+  advance(codePoint: number, bold: boolean): number | undefined;
+}
 
 export interface TextStyle {
   fontSize: number;
@@ -24,6 +32,8 @@ export interface TextStyle {
   paragraphSpace?: number;
   /** Pixels added after every character (PPTist's `wordSpace`, which it applies as CSS `letter-spacing`). */
   letterSpacing?: number;
+  /** Where advance widths come from; the built-in Helvetica/CJK tables when absent. */
+  metrics?: GlyphMetrics;
 }
 
 export interface MeasureOptions extends TextStyle {
@@ -134,10 +144,17 @@ function advanceMeter(style: TextStyle, bold: boolean): (char: string) => number
   const family = style.fontFamily ?? '';
   const monospace = MONOSPACE_FAMILY.test(family);
   const familyFactor = FAMILY_WIDTH_FACTORS.find(([pattern]) => pattern.test(family))?.[1] ?? 1;
-  const weightFactor = bold || style.bold ? BOLD_FACTOR : 1;
+  const isBold = bold || style.bold === true;
+  const weightFactor = isBold ? BOLD_FACTOR : 1;
   const letterSpacing = style.letterSpacing ?? 0;
+  const { metrics } = style;
   return (char) => {
     const code = char.codePointAt(0) ?? 32;
+    // Real fonts replace the tables, family guesses and bold factor; a monospaced family keeps its grid.
+    if (metrics && !(monospace && !isFullWidth(code))) {
+      const measured = metrics.advance(code === 0x09 || code === 0xa0 ? 32 : code, isBold);
+      if (measured !== undefined) return measured * style.fontSize + letterSpacing;
+    }
     // CJK fonts keep every glyph on the 1 em grid in bold too.
     if (isFullWidth(code)) return style.fontSize + letterSpacing;
     const em = monospace && !isZeroWidth(code) ? MONOSPACE_ADVANCE : advanceEm(char) * familyFactor;

@@ -67,7 +67,7 @@ const now = () => new Date().toISOString();
 const secondsSince = (start: number) => Math.round((Date.now() - start) / 10) / 100;
 
 /** `model`, `ai_model_id` or `ai_model_config.model`: whichever names one ('' means the default). */
-function requestedModel(body: Record<string, unknown>): string | undefined {
+export function requestedModel(body: Record<string, unknown>): string | undefined {
   const config = body.ai_model_config;
   const candidates = [body.ai_model_id, config && typeof config === 'object' ? (config as Record<string, unknown>).model : undefined, body.model];
   return candidates.find((name): name is string => typeof name === 'string' && name.trim() !== '')?.trim();

@@ -72,6 +72,10 @@ export const operations = {
   GenerationJob: `query GenerationJob($id: ID!) { job: generationJob(id: $id) { ${GENERATION_JOB_FIELDS} } }`,
   CancelGeneration: `mutation CancelGeneration($id: ID!) { result: cancelGeneration(id: $id) { job { ${GENERATION_JOB_FIELDS} } error { code message } } }`,
   GenerationEvents: `subscription GenerationEvents($jobId: ID!, $after: String) { event: generationEvents(jobId: $jobId, after: $after) { seq type payload at } }`,
+  AiWriting: `subscription AiWriting($input: AiWritingInput!) { event: aiWriting(input: $input) { type text degraded code message } }`,
+  OptimizeLayout: `mutation OptimizeLayout($input: OptimizeLayoutInput!) {
+    result: optimizeLayout(input: $input) { elements description degraded model durationMs error { code message field } }
+  }`,
   AiModels: `query AiModels($enabledOnly: Boolean, $capability: ModelCapability) {
     models: aiModels(enabledOnly: $enabledOnly, capability: $capability) { ${AI_MODEL_FIELDS} }
   }`,

@@ -16,6 +16,8 @@ export interface StreamOptions {
   retryMs?: number;
   /** Sends a comment this often while idle (SSE clients only, for the same reason). */
   keepaliveMs?: number;
+  /** The body's type when it is not text/event-stream (the old client's plain-text AI writing stream). */
+  contentType?: string;
 }
 
 export interface ResponseStream {
@@ -31,9 +33,9 @@ export function abortedOnClose(res: Response): AbortSignal {
   return abort.signal;
 }
 
-/** Commits a 200 `text/event-stream` answer and sends its headers at once. */
+/** Commits a 200 streamed answer (`text/event-stream` unless told otherwise) and sends its headers at once. */
 export function openResponseStream(res: Response, options: StreamOptions = {}): ResponseStream {
-  res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.status(200).set({ 'content-type': options.contentType ?? 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   res.flushHeaders();
   if (options.retryMs) res.write(`retry: ${options.retryMs}\n\n`);
   const keepalive = options.keepaliveMs ? setInterval(() => res.write(': keepalive\n\n'), options.keepaliveMs) : undefined;

@@ -15,6 +15,7 @@ import { mountGenerationRoutes } from './generation-routes.js';
 import { createRouteHandler } from './handler.js';
 import { mountImageAccessRoutes } from './img-access-routes.js';
 import { mountImageRoutes } from './image-routes.js';
+import { mountLayoutRoutes } from './layout-routes.js';
 import { mountTagRoutes } from './tag-routes.js';
 import { failure, RestError } from './standard-response.js';
 
@@ -29,6 +30,7 @@ export function createRestRouter(gateway: Gateway, log: Logger, legacy: LegacyAc
   mountCollaborationRoutes(router, gateway, route);
   mountGenerationRoutes(router, gateway, route, legacy);
   mountAiModelRoutes(router, gateway, route, legacy);
+  mountLayoutRoutes(router, gateway, route, legacy);
   const media = { gateway, legacy, storage, log };
   mountImageRoutes(router, route, media);
   mountImageAccessRoutes(router, route, media);

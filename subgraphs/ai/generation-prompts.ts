@@ -75,7 +75,8 @@ export function slidesMessages(request: SlidesRequest, done: AipptSlide[] = []):
   return done.length ? [...messages, ...continuation(done.map((slide) => JSON.stringify(slide)).join('\n') + '\n')] : messages;
 }
 
-function continuation(partial: string): ChatCompletionMessageParam[] {
+/** The retry of a dropped stream: what arrived, as the assistant's, and a request to go on from there. */
+export function continuation(partial: string): ChatCompletionMessageParam[] {
   return [
     { role: 'assistant', content: partial },
     { role: 'user', content: 'Your answer was cut off. Continue exactly where it stopped, without repeating anything already written.' },

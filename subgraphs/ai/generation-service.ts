@@ -11,6 +11,7 @@ import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 import { type GenerationJobData, withTrace } from '../../lib/queues.js';
 import { LIMITS, type RateLimiter } from '../../lib/rate-limit.js';
 import type { AgentGraphClient } from './agent-graph-client.js';
+import { quotaProblem } from './daily-quota.js';
 import type { GenerationEvents } from './generation-events.js';
 import { FINISHED_STATUSES, type GenerationJob, type GenerationStore } from './generation-store.js';
 import type { ModelRegistry } from './model-registry.js';
@@ -181,13 +182,7 @@ export class GenerationService {
     if (!shared && (await this.store.countActive(userId)) >= concurrent) {
       return { code: 'CONCURRENCY_LIMIT', message: `You already have ${concurrent} generations queued or running; wait for one to finish or cancel one` };
     }
-    if (quota > 0) {
-      const usage = await this.store.usageOn(userId);
-      if (usage && usage.promptTokens + usage.completionTokens >= quota) {
-        return { code: 'QUOTA_EXCEEDED', message: `Today's model quota of ${quota} tokens is spent; it resets at 00:00 UTC` };
-      }
-    }
-    return null;
+    return quotaProblem(this.store, userId, quota);
   }
 
   /** The target deck must be one the user may edit, the template one they may read. */

@@ -132,6 +132,17 @@ export class GenerationStore {
     return updated;
   }
 
+  /** Adds a model call made outside any job (AI writing) to its user's day. */
+  async addUserUsage(userId: string, spent: { promptTokens: number; completionTokens: number; costUsd: number }): Promise<void> {
+    const day = usageDay();
+    const usage = { promptTokens: spent.promptTokens, completionTokens: spent.completionTokens, costUsd: spent.costUsd };
+    await this.prisma.aiUsageDay.upsert({
+      where: { userId_day: { userId, day } },
+      create: { userId, day, ...usage },
+      update: { promptTokens: { increment: usage.promptTokens }, completionTokens: { increment: usage.completionTokens }, costUsd: { increment: usage.costUsd } },
+    });
+  }
+
   /** Counts a started job towards its owner's day. */
   async countJob(ownerId: string): Promise<void> {
     const day = usageDay();

@@ -692,6 +692,26 @@ function analyse(sentences: Sentence[]): Analysis {
   return { phrases: ranked, occurrences, weights };
 }
 
+/**
+ * A passage condensed without a model (AI writing's offline CONDENSE): the sentences that carry the
+ * most key phrases, about `share` of them, in their original order.
+ */
+export function keySentences(text: string, share: number): string {
+  const sentences = text
+    .split(/\n+/)
+    .flatMap((line) => splitSentences(plainText(line)))
+    .map((sentence, id) => ({ id, text: sentence }));
+  if (sentences.length <= 1) return sentences[0]?.text ?? text.trim();
+  const { weights } = analyse(sentences);
+  const keep = Math.max(1, Math.round(sentences.length * share));
+  const chosen = sentences
+    .map(({ id }) => id)
+    .sort((a, b) => weights[b]! - weights[a]! || a - b)
+    .slice(0, keep)
+    .sort((a, b) => a - b);
+  return chosen.map((id) => sentences[id]!.text).join(isCjkText(text) ? '' : ' ');
+}
+
 function substrings(text: string): string[] {
   const parts: string[] = [];
   for (let n = 2; n < text.length; n++) for (let i = 0; i + n <= text.length; i++) parts.push(text.slice(i, i + n));

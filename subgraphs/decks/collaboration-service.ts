@@ -52,7 +52,7 @@ export class CollaborationService {
     private readonly events: DeckEvents,
     readonly presence: DeckPresence,
     private readonly logger: Logger,
-    private readonly options: { logRetention: number } = { logRetention: DEFAULT_LOG_RETENTION },
+    private readonly options: { logRetention: number; afterCommit?: (deckId: string) => void } = { logRetention: DEFAULT_LOG_RETENTION },
   ) {}
 
   // ---------------------------------------------------------------- batches
@@ -141,6 +141,7 @@ export class CollaborationService {
     });
     if (committed && outcome.status === 'APPLIED') {
       this.events.publish(outcome.event);
+      this.options.afterCommit?.(deckId);
       if ((committed as { compactionDue: boolean }).compactionDue) void this.compactIfDue(deckId).catch((err: unknown) => this.logger.error({ err, deckId }, 'log compaction failed'));
     }
     return outcome;
@@ -163,7 +164,10 @@ export class CollaborationService {
       });
       return { deck, event: eventFromBatch(row) };
     });
-    if (result) this.events.publish(result.event);
+    if (result) {
+      this.events.publish(result.event);
+      this.options.afterCommit?.(deckId);
+    }
     return result?.deck ?? null;
   }
 

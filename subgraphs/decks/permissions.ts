@@ -40,7 +40,8 @@ export const decksPermissions: RootPermissions = {
     leaveDeck: isAuthenticated,
     acquireDeckLock: isAuthenticated,
     releaseDeckLock: isAuthenticated,
+    fixSlideLayout: isAuthenticated,
   },
   // Membership is checked once in `subscribe` (CollaborationService), not per event.
-  Subscription: { deckEvents: allow, deckPresence: allow },
+  Subscription: { deckEvents: allow, deckPresence: allow, layoutFindings: allow },
 };

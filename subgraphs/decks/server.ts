@@ -9,6 +9,7 @@ import { CollaborationService, DEFAULT_LOG_RETENTION } from './collaboration-ser
 import { CommentService } from './comment-service.js';
 import { CommentStore } from './comment-store.js';
 import { DeckEvents } from './deck-events.js';
+import { DeckLayout } from './deck-layout.js';
 import { createDeckLoaders } from './deck-loaders.js';
 import { DeckLocks } from './deck-locks.js';
 import { DEFAULT_PRESENCE_TIMING, DeckPresence, type PresenceTiming } from './deck-presence.js';
@@ -22,20 +23,22 @@ import { buildDecksSchema } from './schema/index.js';
  * `logRetention`: revisions of operation log kept per deck before compaction; `presence`: how fast
  * silent sessions expire. Tests lower both to see compaction and expiry happen.
  */
-export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: number; presence?: PresenceTiming } = {}) {
+export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: number; presence?: PresenceTiming; queuePrefix?: string; layoutDebounceMs?: number } = {}) {
   const prisma = deps.prisma ?? createPrisma();
   const log = createLogger('decks');
   const pubsub = createPubSub('decks');
   const redis = createRedis('decks');
   const deckStore = new DeckStore(prisma);
   const operationLog = new OperationLogStore(prisma);
+  const layout = new DeckLayout(deckStore, operationLog, pubsub, redis, log, { queuePrefix: deps.queuePrefix, debounceMs: deps.layoutDebounceMs });
+  layout.startWorker();
   const collaboration = new CollaborationService(
     deckStore,
     operationLog,
     new DeckEvents(operationLog, pubsub, log),
     new DeckPresence(redis, pubsub, new DeckLocks(redis), deps.presence ?? DEFAULT_PRESENCE_TIMING),
     log,
-    { logRetention: deps.logRetention ?? DEFAULT_LOG_RETENTION },
+    { logRetention: deps.logRetention ?? DEFAULT_LOG_RETENTION, afterCommit: (deckId) => layout.schedule(deckId) },
   );
   const decks = new DeckService(deckStore, collaboration);
   const commentStore = new CommentStore(prisma);
@@ -44,9 +47,10 @@ export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: 
     name: 'decks',
     schema: withPermissions(buildDecksSchema(), decksPermissions),
     log,
-    context: (base) => ({ ...base, deckStore, decks, collaboration, comments, loaders: createDeckLoaders(deckStore, commentStore, base.viewer) }),
+    context: (base) => ({ ...base, deckStore, decks, collaboration, comments, layout, loaders: createDeckLoaders(deckStore, commentStore, base.viewer) }),
     readiness: dependencyChecks({ postgres: prisma, redis }),
     onClose: async () => {
+      await layout.close();
       await closePubSub(pubsub);
       redis.disconnect();
       if (!deps.prisma) await prisma.$disconnect();

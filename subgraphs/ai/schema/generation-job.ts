@@ -12,7 +12,7 @@ const GenerationMode = builder.enumType('GenerationMode', {
   values: ['DECK', 'OUTLINE', 'SLIDES'] as const,
 });
 
-const GenerationUsage = builder.objectRef<{ promptTokens: number; completionTokens: number; costUsd: number }>('GenerationUsage').implement({
+export const GenerationUsage = builder.objectRef<{ promptTokens: number; completionTokens: number; costUsd: number }>('GenerationUsage').implement({
   fields: (t) => ({
     promptTokens: t.exposeInt('promptTokens'),
     completionTokens: t.exposeInt('completionTokens'),

@@ -4,6 +4,8 @@ import './generation-job.js';
 import './generation-event.js';
 import './ai-model.js';
 import './image-generation.js';
+import './layout.js';
+import './ai-writing.js';
 
 export function buildAiSchema() {
   return builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

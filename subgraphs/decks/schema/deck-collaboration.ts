@@ -56,7 +56,7 @@ const Conflict = builder.objectRef<OperationConflict>('DeckOperationConflict').i
   }),
 });
 
-const OperationsResult = builder.objectRef<BatchOutcome>('DeckOperationsResult').implement({
+export const OperationsResult = builder.objectRef<BatchOutcome>('DeckOperationsResult').implement({
   fields: (t) => ({
     status: t.field({ type: BatchStatus, resolve: (r) => r.status }),
     applied: t.boolean({ resolve: (r) => r.status === 'APPLIED' }),

@@ -6,6 +6,7 @@ import './deck-version.js';
 import './deck-comment.js';
 import './deck-presence.js';
 import './deck-collaboration.js';
+import './deck-layout.js';
 import './deck-images.js';
 import './user.js';
 
