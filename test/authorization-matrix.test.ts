@@ -142,6 +142,10 @@ const ROWS: Row[] = [
   { field: 'optimizeLayout', kind: 'mutation', doc: 'mutation { optimizeLayout(input: { elements: [], canvasWidth: 1000, canvasHeight: 562.5 }) { error { code } } }', expect: ANY_AUTH },
   // Editors reach the slide (there is no such slide); the others cannot see the deck.
   { field: 'optimizeSlideLayout', kind: 'mutation', doc: 'mutation($id: ID!) { optimizeSlideLayout(input: { deckId: $id, slideId: "no-such-slide" }) { error { code } } }', vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:SLIDE_NOT_FOUND', other: 'data:NOT_FOUND', admin: 'data:SLIDE_NOT_FOUND' } },
+  // Per-slide AI tasks: editors reach the slide (there is no such slide); the others cannot see the deck.
+  ...(['regenerateSlide(input: { deckId: $id, slideId: "matrix-missing-slide" })', 'insertAiSlide(input: { deckId: $id, afterSlideId: "matrix-missing-slide", instruction: "More" })', 'splitSlide(input: { deckId: $id, slideId: "matrix-missing-slide" })', 'writeSpeakerNotes(input: { deckId: $id, slideId: "matrix-missing-slide" })'].map(
+    (call): Row => ({ field: call.slice(0, call.indexOf('(')), kind: 'mutation', doc: `mutation($id: ID!) { ${call} { error { code } } }`, vars: (f) => ({ id: f.deckId }), expect: { anonymous: 'UNAUTHENTICATED', owner: 'data:SLIDE_NOT_FOUND', other: 'data:NOT_FOUND', admin: 'data:SLIDE_NOT_FOUND' } }),
+  )),
   { field: 'generationEvents', kind: 'subscription', doc: 'subscription($id: ID!) { generationEvents(jobId: $id) { seq } }', vars: (f) => ({ id: f.jobId }), expect: OWNED },
 ];
 

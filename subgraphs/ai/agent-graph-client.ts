@@ -142,6 +142,35 @@ export class AgentGraphClient {
   }
 
   /**
+   * A lock on a slide for the agent's session (`clientId`): others cannot edit the slide while the
+   * AI rewrites it. Returns the holder's lock when someone else has it.
+   */
+  async acquireLock(userId: string, input: { deckId: string; slideId: string; clientId: string; ttlSeconds: number }): Promise<{ ok: boolean; holderId: string; error: { code: string; message: string } | null }> {
+    const data = await this.decks<{ acquireDeckLock: { lock: { holder: { id: string } }; error: { code: string; message: string } | null } }>(
+      userId,
+      'mutation AgentLock($input: AcquireDeckLockInput!) { acquireDeckLock(input: $input) { lock { holder { id } } error { code message } } }',
+      { input },
+    );
+    const { lock, error } = data.acquireDeckLock;
+    return { ok: !error, holderId: lock.holder.id, error };
+  }
+
+  /** Best effort: the lock also expires, and goes when the agent leaves the deck. */
+  async releaseLock(userId: string, deckId: string, slideId: string): Promise<void> {
+    await this.decks(userId, 'mutation AgentUnlock($deckId: ID!, $slideId: String!) { releaseDeckLock(deckId: $deckId, slideId: $slideId) }', { deckId, slideId }).catch(() => undefined);
+  }
+
+  /** A named snapshot of the whole deck (taken before the AI changes it, so the user can go back). */
+  async createVersion(userId: string, deckId: string, name: string): Promise<{ id: string; revision: number }> {
+    const data = await this.decks<{ createDeckVersion: { id: string; revision: number } }>(
+      userId,
+      'mutation AgentVersion($deckId: ID!, $name: String!) { createDeckVersion(deckId: $deckId, name: $name) { id revision } }',
+      { deckId, name },
+    );
+    return data.createDeckVersion;
+  }
+
+  /**
    * Puts a generated image into the user's library, marked as generated: request an upload, send
    * the bytes inline (the signed upload URL may name a router this process cannot reach; the media
    * subgraph writes its own storage), then confirm, which checks the bytes like any upload's.

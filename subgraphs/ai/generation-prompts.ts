@@ -82,3 +82,48 @@ export function continuation(partial: string): ChatCompletionMessageParam[] {
     { role: 'user', content: 'Your answer was cut off. Continue exactly where it stopped, without repeating anything already written.' },
   ];
 }
+
+export interface SlideRequest {
+  /** What the user asked for, in their words (may be empty when rewriting a slide as it is). */
+  instruction: string;
+  /** The slide's current words (rewrite) or the one the new slide follows (insert). */
+  slideText: string;
+  deckTitle: string;
+  /** The slide type to write: the current one when rewriting, content for a new slide. */
+  type: string;
+  language: string;
+}
+
+/** One slide, rewritten or new, as one AIPPT object. */
+export function slideMessages(request: SlideRequest, rewrite: boolean): ChatCompletionMessageParam[] {
+  return [
+    {
+      role: 'system',
+      content:
+        'You write one presentation slide as one compact JSON object on one line, no code fences, no commentary. Schemas:\n' +
+        '{"type":"cover","data":{"title":str,"text":str}}\n{"type":"contents","data":{"items":[str]}}\n' +
+        '{"type":"transition","data":{"title":str,"text":str}}\n{"type":"content","data":{"title":str,"items":[{"title":str,"text":str}]}}\n' +
+        'A content slide has 2 to 4 items; item text is one or two sentences.',
+    },
+    {
+      role: 'user',
+      content:
+        `Language: ${languageOf(request.language)}\nDeck: ${request.deckTitle}\n` +
+        (rewrite
+          ? `Rewrite this ${request.type} slide, keeping its type.\nCurrent slide:\n"""\n${request.slideText}\n"""`
+          : `Write a new content slide that follows this slide:\n"""\n${request.slideText}\n"""`) +
+        (request.instruction ? `\nInstruction: ${request.instruction}` : ''),
+    },
+  ];
+}
+
+/** Speaker notes for one slide: what the presenter says, in plain text. */
+export function notesMessages(request: { slideText: string; deckTitle: string; language: string }): ChatCompletionMessageParam[] {
+  return [
+    {
+      role: 'system',
+      content: 'You write speaker notes: what the presenter says while showing the slide, 2 to 5 spoken sentences of plain text. No headings, no lists, no Markdown.',
+    },
+    { role: 'user', content: `Language: ${languageOf(request.language)}\nDeck: ${request.deckTitle}\nSlide:\n"""\n${request.slideText}\n"""` },
+  ];
+}

@@ -12,56 +12,22 @@
 // A model that is down (breaker open, transient failures past the retries) is replaced by the
 // offline writer for the rest of the job, and the job says so (degraded); a model that refuses the
 // request (401, 400…) fails the job, since repeating it cannot help.
-import { createHash } from 'node:crypto';
 import type { AipptSlide } from '../../lib/pptist/aippt.js';
 import type { PptistDocument, PptistSlide } from '../../lib/pptist/document.js';
-import { TemplateFiller } from '../../lib/pptist/template-filler.js';
+import type { TemplateFiller } from '../../lib/pptist/template-filler.js';
 import { JobInterrupted } from '../../lib/graceful-shutdown.js';
-import type { Logger } from '../../lib/logger.js';
-import type { Prisma } from '../../lib/db.js';
-import { AgentGraphError, type AgentGraphClient } from './agent-graph-client.js';
-import type { GenerationEvents, GenerationEventType } from './generation-events.js';
-import { generationsDegraded, recordGenerationFailure } from './generation-metrics.js';
+import { AgentGraphError } from './agent-graph-client.js';
+import { recordGenerationFailure } from './generation-metrics.js';
 import { outlineMessages, slidesMessages } from './generation-prompts.js';
 import { DEFAULT_TEMPLATE_ID } from './generation-service.js';
-import { FINISHED_STATUSES, type GenerationJob, type GenerationStore } from './generation-store.js';
-import { type CallUsage, type ModelCaller, ModelUnavailableError } from './model-call.js';
-import { classifyModelError } from './model-errors.js';
-import type { ModelEndpoint, ModelRegistry } from './model-registry.js';
+import { FINISHED_STATUSES } from './generation-store.js';
+import { EventChain, JobCancelled, JobFailure, JobSteps, type RunnerDeps, stableUuid } from './job-steps.js';
 import { offlineOutline, offlineSlides } from './offline-generator.js';
 import { type Outline, OutlineTextCleaner, parseOutline } from './outline.js';
+import { isSlideTask, SlideTaskRun } from './slide-task-runner.js';
 import { AipptStreamParser } from './slide-stream-parser.js';
 
-export interface RunnerDeps {
-  store: GenerationStore;
-  events: GenerationEvents;
-  models: ModelRegistry;
-  caller: ModelCaller;
-  agent: AgentGraphClient;
-  log: Logger;
-}
-
-/** A reason to stop the job that the user should read (code + message), not a bug. */
-export class JobFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JobFailure';
-  }
-}
-
-class JobCancelled extends Error {
-  override readonly name = 'JobCancelled';
-}
-
-/** A stable uuid (v5 layout) from a name: the same job step always produces the same ids. */
-export function stableUuid(name: string): string {
-  const hex = createHash('sha1').update(name).digest('hex');
-  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export { JobFailure, type RunnerDeps, stableUuid };
 
 /** cover + contents + a transition per chapter + a content slide per page + end. */
 export function plannedSlideCount(outline: Outline): number {
@@ -85,7 +51,8 @@ export class GenerationRunner {
     if (stopping?.aborted) interrupt();
     stopping?.addEventListener('abort', interrupt, { once: true });
     try {
-      await new JobRun(this.deps, job, controller.signal, log).execute();
+      const run = isSlideTask(job.mode) ? new SlideTaskRun(this.deps, job, controller.signal, log) : new JobRun(this.deps, job, controller.signal, log);
+      await run.execute();
     } catch (error) {
       if (controller.signal.reason instanceof JobInterrupted) {
         log.info('generation interrupted by shutdown; handing the job back to the queue');
@@ -125,9 +92,7 @@ interface DeckTarget {
 }
 
 /** One execution of a job (a resumed job gets a new one); holds what the steps share. */
-class JobRun {
-  private degraded: boolean;
-  private endpoint: ModelEndpoint | null = null;
+class JobRun extends JobSteps {
   private readonly slides: AipptSlide[] = [];
   private deck: DeckTarget | null = null;
   private idSeed = '';
@@ -135,14 +100,9 @@ class JobRun {
   private readonly agentClientId: string;
   private readonly lane = new CoalescingLane<SlideWork>((work) => this.writeSlides(work));
 
-  constructor(
-    private readonly deps: RunnerDeps,
-    private job: GenerationJob,
-    private readonly signal: AbortSignal,
-    private readonly log: Logger,
-  ) {
-    this.degraded = job.degraded;
-    this.agentClientId = `ai:${job.id}`;
+  constructor(...args: ConstructorParameters<typeof JobSteps>) {
+    super(...args);
+    this.agentClientId = `ai:${this.job.id}`;
   }
 
   async execute(): Promise<void> {
@@ -222,7 +182,7 @@ class JobRun {
     const resumedSlides = earlier.map((e) => (e.payload as { slide: AipptSlide }).slide);
     if (this.job.mode === 'DECK') this.deck = await this.prepareDeck(resumedSlides);
     this.slides.push(...resumedSlides);
-    await this.setStage('slides');
+    await this.setStage('slides', false);
     const total = plannedSlideCount(parseOutline(outline));
     const request = { outline, sourceText: this.job.sourceText, language: this.job.language, style: this.job.style };
     const chain = new EventChain();
@@ -294,9 +254,7 @@ class JobRun {
 
   private async prepareDeck(resumedSlides: AipptSlide[]): Promise<DeckTarget> {
     const owner = this.job.ownerId;
-    const template = await this.deps.agent.deckDocument(owner, this.job.templateId ?? DEFAULT_TEMPLATE_ID);
-    if (!template?.isTemplate) throw new JobFailure('TEMPLATE_NOT_FOUND', `Template ${this.job.templateId} is not available`);
-    const filler = new TemplateFiller(template.document, { newId: () => stableUuid(`${this.idSeed}:${this.idCounter++}`) });
+    const { template, filler } = await this.templateFiller(this.job.templateId ?? DEFAULT_TEMPLATE_ID, () => stableUuid(`${this.idSeed}:${this.idCounter++}`));
     // Rebuild the filler's running state (part numbers, the chosen transition layout) on resume.
     const resumedPptSlides = resumedSlides.map((slide, index) => this.fillSlides(filler, slide, index));
 
@@ -359,58 +317,6 @@ class JobRun {
     throw new JobFailure('DECK_WRITE_CONFLICT', 'The deck kept changing under the AI; slides stopped being written');
   }
 
-  // -------------------------------------------------------------------------------------- model
-
-  private useModel(): boolean {
-    return this.endpoint !== null && !this.degraded;
-  }
-
-  /**
-   * Streams one model call. Returns false when the model is down and the job degraded (the caller
-   * goes on offline); throws JobFailure when the model refused the request.
-   */
-  private async callModel(options: { messages: (received: string) => ReturnType<typeof outlineMessages>; onText: (piece: string) => void }, chain: EventChain): Promise<boolean> {
-    let usage: CallUsage;
-    try {
-      ({ usage } = await this.deps.caller.stream(this.endpoint!, {
-        signal: this.signal,
-        messages: options.messages,
-        onText: options.onText,
-        onRetry: ({ attempt, delayMs, failure }) =>
-          chain.add(() => this.emit('WARNING', { code: 'MODEL_RETRY', attempt: attempt + 1, delayMs, status: failure.status ?? null, message: `Model call failed (${failure.message}); retrying in ${delayMs} ms` })),
-      }));
-    } catch (error) {
-      await chain.drain().catch(() => undefined);
-      this.throwIfCancelled();
-      const failure = classifyModelError(error);
-      if (error instanceof ModelUnavailableError || failure.kind === 'transient') {
-        await this.degrade(`${this.endpoint!.name} is unavailable (${failure.message}); the offline writer takes over`);
-        return false;
-      }
-      throw new JobFailure('MODEL_ERROR', `${this.endpoint!.name} refused the request${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`);
-    }
-    await chain.drain();
-    await this.recordUsage(usage);
-    return true;
-  }
-
-  private async degrade(reason: string): Promise<void> {
-    this.degraded = true;
-    generationsDegraded.inc();
-    await this.deps.store.updateIfUnfinished(this.job.id, { degraded: true });
-    await this.emit('WARNING', { code: 'DEGRADED', message: reason });
-    this.log.warn({ reason }, 'generation degraded to the offline writer');
-  }
-
-  private async recordUsage(usage: CallUsage): Promise<void> {
-    this.job = await this.deps.store.addUsage(this.job, usage);
-    await this.emit('USAGE', {
-      ...usage,
-      model: this.endpoint?.name ?? 'offline',
-      total: { promptTokens: this.job.promptTokens, completionTokens: this.job.completionTokens, costUsd: this.job.costUsd },
-    });
-  }
-
   // ------------------------------------------------------------------------------------- finish
 
   private async finish(): Promise<void> {
@@ -429,46 +335,6 @@ class JobRun {
     this.log.info({ slides: this.slides.length, degraded: this.degraded }, 'generation succeeded');
   }
 
-  private async setStage(stage: string): Promise<void> {
-    if (this.job.stage === stage) return;
-    if (!(await this.deps.store.updateIfUnfinished(this.job.id, { stage }))) this.throwIfCancelled(true);
-    this.job = { ...this.job, stage };
-    if (stage !== 'slides') await this.emit('STAGE', { stage });
-  }
-
-  private throwIfCancelled(known = false): void {
-    if (known || this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new JobCancelled('cancelled');
-  }
-
-  private emit(type: GenerationEventType, payload: Prisma.InputJsonValue) {
-    return this.deps.events.emit(this.job.id, type, payload);
-  }
-}
-
-/**
- * Event writes started from synchronous stream callbacks, run one after another in arrival order.
- * `pendingSlides` are slides parsed but not yet accepted (a retry must not ask for them again).
- */
-class EventChain {
-  private tail: Promise<void> = Promise.resolve();
-  private failed: unknown = null;
-  readonly pendingSlides: AipptSlide[] = [];
-
-  add(step: () => Promise<unknown>): void {
-    this.tail = this.tail.then(async () => {
-      if (this.failed) return;
-      try {
-        await step();
-      } catch (error) {
-        this.failed = error;
-      }
-    });
-  }
-
-  async drain(): Promise<void> {
-    await this.tail;
-    if (this.failed) throw this.failed;
-  }
 }
 
 /**

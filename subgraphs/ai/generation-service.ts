@@ -8,13 +8,15 @@ import { config } from '../../lib/config.js';
 import { forbidden, isUuid, notFound, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { userErrorFromZod } from '../../lib/graphql/user-error.js';
+import { MAX_ID_CHARS, type PptistDocument } from '../../lib/pptist/document.js';
 import { type GenerationJobData, withTrace } from '../../lib/queues.js';
 import { LIMITS, type RateLimiter } from '../../lib/rate-limit.js';
-import type { AgentGraphClient } from './agent-graph-client.js';
+import type { AgentGraphClient, DeckSummary } from './agent-graph-client.js';
 import { quotaProblem } from './daily-quota.js';
 import type { GenerationEvents } from './generation-events.js';
 import { FINISHED_STATUSES, type GenerationJob, type GenerationStore } from './generation-store.js';
 import type { ModelRegistry } from './model-registry.js';
+import type { AiModel } from './model-store.js';
 import { normaliseLanguage, normaliseStyle } from './offline-generator.js';
 import { parseOutline } from './outline.js';
 
@@ -44,6 +46,22 @@ const StartInput = z
   .refine((input) => input.mode !== 'SLIDES' || input.outline?.trim(), { message: 'Writing slides needs an outline', path: ['outline'] });
 
 export type StartInput = z.input<typeof StartInput>;
+
+const DeckId = z.string().refine(isUuid, 'deckId is not an id');
+const SlideId = z.string().min(1, 'A slide id is required').max(MAX_ID_CHARS, `A slide id is at most ${MAX_ID_CHARS} characters`);
+const Instruction = z.string().trim().max(2000, 'The instruction is at most 2000 characters');
+const ModelChoice = { model: z.string().max(200).optional(), language: z.string().max(20).optional() };
+
+/** The per-slide AI tasks (slide-task-runner.ts); the mode is the mutation's, the rest the client's. */
+const SlideTaskInput = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('SLIDE_REGENERATE'), deckId: DeckId, slideId: SlideId, instruction: Instruction.optional(), ...ModelChoice }),
+  z.object({ mode: z.literal('SLIDE_INSERT'), deckId: DeckId, afterSlideId: SlideId, instruction: Instruction.min(1, 'Say what the new slide is about'), ...ModelChoice }),
+  z.object({ mode: z.literal('SLIDE_SPLIT'), deckId: DeckId, slideId: SlideId }),
+  z.object({ mode: z.literal('SLIDE_NOTES'), deckId: DeckId, slideId: SlideId, ...ModelChoice }),
+  z.object({ mode: z.literal('DECK_NOTES'), deckId: DeckId, ...ModelChoice }),
+]);
+
+export type SlideTaskInput = z.input<typeof SlideTaskInput>;
 
 /** Per-user limits; the defaults come from configuration (tests pass their own). */
 export interface GenerationLimits {
@@ -102,13 +120,60 @@ export class GenerationService {
       modelId: model?.id ?? null,
       deckId: request.deckId ?? null,
     });
-    if (created) {
-      await this.store.countJob(viewer.userId);
-      await this.events.emit(job.id, 'QUEUED', { stage: 'queued', slidesTotal: job.slideCount, model: model?.name ?? 'offline' });
-      // The BullMQ job id is the job row's id, so a second enqueue of the same job is a no-op.
-      await this.queue.add('generate', withTrace({ jobId: job.id }), { jobId: job.id });
-    }
+    if (created) await this.enqueue(job, model);
     return { ok: true, job, created };
+  }
+
+  /**
+   * A per-slide AI task on a deck the user may edit, as a job like a generation: the same limits,
+   * queue, events and cancel. A new slide is dressed with the template the deck was generated with.
+   */
+  async startSlideTask(viewer: Viewer | null, input: SlideTaskInput, clientIp: string | null = null): Promise<StartResult> {
+    if (!viewer) throw unauthenticated();
+    const parsed = SlideTaskInput.safeParse(input);
+    if (!parsed.success) return { ok: false, error: userErrorFromZod(parsed.error) };
+    const task = parsed.data;
+    const deck = await this.editableDeck(viewer.userId, task.deckId);
+    if ('error' in deck) return { ok: false, error: deck.error };
+    const [slideId, field] = 'afterSlideId' in task ? [task.afterSlideId, 'afterSlideId'] : 'slideId' in task ? [task.slideId, 'slideId'] : [null, 'deckId'];
+    const slides = deck.document.slides;
+    if (slideId && !slides.some((s) => s.id === slideId)) return { ok: false, error: { code: 'SLIDE_NOT_FOUND', message: `Slide ${slideId} is not in the deck`, field } };
+    if (slides.length === 0) return { ok: false, error: { code: 'SLIDE_NOT_FOUND', message: 'The deck has no slides', field } };
+
+    const shared = Boolean(viewer.service);
+    const refusal = await this.capacityProblem(viewer.userId, shared);
+    if (refusal) return { ok: false, error: refusal };
+    await this.limiter.enforce(LIMITS.generationsPerUser, shared ? `${viewer.userId}:ip:${clientIp ?? 'unknown'}` : viewer.userId, 'ai');
+
+    const request: { language?: string; model?: string } = task.mode === 'SLIDE_SPLIT' ? {} : await this.withPreferences(viewer.userId, { language: task.language, model: task.model });
+    // Splitting is deterministic: it needs no model.
+    const model = task.mode === 'SLIDE_SPLIT' ? null : (await this.models.resolve(viewer.userId, request.model)).model;
+    const writesSlides = task.mode === 'SLIDE_REGENERATE' || task.mode === 'SLIDE_INSERT';
+    const { job, created } = await this.store.createOnce({
+      ownerId: viewer.userId,
+      idempotencyKey: randomUUID(),
+      mode: task.mode,
+      topic: deck.title,
+      sourceText: null,
+      outline: null,
+      language: normaliseLanguage(request.language),
+      style: null,
+      slideCount: task.mode === 'DECK_NOTES' ? slides.length : 1,
+      templateId: writesSlides ? ((await this.store.templateOfDeck(deck.id)) ?? DEFAULT_TEMPLATE_ID) : null,
+      modelId: model?.id ?? null,
+      deckId: deck.id,
+      targetSlideId: slideId,
+      instruction: 'instruction' in task ? task.instruction || null : null,
+    });
+    if (created) await this.enqueue(job, model);
+    return { ok: true, job, created };
+  }
+
+  private async enqueue(job: GenerationJob, model: AiModel | null): Promise<void> {
+    await this.store.countJob(job.ownerId);
+    await this.events.emit(job.id, 'QUEUED', { stage: 'queued', slidesTotal: job.slideCount, model: model?.name ?? 'offline' });
+    // The BullMQ job id is the job row's id, so a second enqueue of the same job is a no-op.
+    await this.queue.add('generate', withTrace({ jobId: job.id }), { jobId: job.id });
   }
 
   /** For one job asked for by id: coded errors say why the caller gets none. */
@@ -188,14 +253,21 @@ export class GenerationService {
   /** The target deck must be one the user may edit, the template one they may read. */
   private async deckProblem(userId: string, request: { deckId?: string; templateId?: string }): Promise<UserErrorShape | null> {
     if (request.deckId) {
-      const deck = await this.agent.deck(userId, request.deckId);
-      if (!deck) return { code: 'NOT_FOUND', message: `Deck ${request.deckId} not found`, field: 'deckId' };
-      if (!['OWNER', 'ADMIN', 'EDITOR'].includes(deck.myRole ?? '')) return { code: 'FORBIDDEN', message: 'You may not edit this deck', field: 'deckId' };
+      const deck = await this.editableDeck(userId, request.deckId, false);
+      if ('error' in deck) return deck.error;
     }
     if (request.templateId) {
       const template = await this.agent.deck(userId, request.templateId);
       if (!template?.isTemplate) return { code: 'NOT_FOUND', message: `Template ${request.templateId} not found`, field: 'templateId' };
     }
     return null;
+  }
+
+  /** The deck (its document when asked) if the user may edit it, else why not (as data, on deckId). */
+  private async editableDeck(userId: string, deckId: string, withDocument = true) {
+    const deck = withDocument ? await this.agent.deckDocument(userId, deckId) : await this.agent.deck(userId, deckId);
+    if (!deck) return { error: { code: 'NOT_FOUND', message: `Deck ${deckId} not found`, field: 'deckId' } };
+    if (!['OWNER', 'ADMIN', 'EDITOR'].includes(deck.myRole ?? '')) return { error: { code: 'FORBIDDEN', message: 'You may not edit this deck', field: 'deckId' } };
+    return deck as DeckSummary & { document: PptistDocument };
   }
 }

@@ -17,6 +17,9 @@ export interface NewGenerationJob {
   templateId: string | null;
   modelId: string | null;
   deckId: string | null;
+  /** Per-slide tasks: the slide acted on, and the user's instruction. */
+  targetSlideId?: string | null;
+  instruction?: string | null;
 }
 
 export const FINISHED_STATUSES: ReadonlySet<GenerationStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
@@ -41,6 +44,12 @@ export class GenerationStore {
 
   listByOwner(ownerId: string, take: number): Promise<GenerationJob[]> {
     return this.prisma.generationJob.findMany({ where: { ownerId }, orderBy: { createdAt: 'desc' }, take });
+  }
+
+  /** The template a deck was generated with, when a generation job made it. */
+  async templateOfDeck(deckId: string): Promise<string | null> {
+    const job = await this.prisma.generationJob.findFirst({ where: { deckId, mode: 'DECK', templateId: { not: null } }, orderBy: { createdAt: 'asc' }, select: { templateId: true } });
+    return job?.templateId ?? null;
   }
 
   countActive(ownerId: string): Promise<number> {

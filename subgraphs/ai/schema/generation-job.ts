@@ -1,5 +1,5 @@
 import { builder, UserError } from '../builder.js';
-import { type CancelResult, canReadJob, type StartResult } from '../generation-service.js';
+import { type CancelResult, canReadJob, type StartInput, type StartResult } from '../generation-service.js';
 import type { GenerationJob as JobRow } from '../generation-store.js';
 import { UserRef } from './user-ref.js';
 
@@ -8,8 +8,10 @@ const GenerationStatus = builder.enumType('GenerationStatus', {
 });
 
 const GenerationMode = builder.enumType('GenerationMode', {
-  description: 'DECK: outline, slides and a finished deck; OUTLINE: the outline only; SLIDES: AI slides from a given outline (no deck)',
-  values: ['DECK', 'OUTLINE', 'SLIDES'] as const,
+  description:
+    'DECK: outline, slides and a finished deck; OUTLINE: the outline only; SLIDES: AI slides from a given outline (no deck); ' +
+    'SLIDE_REGENERATE, SLIDE_INSERT, SLIDE_SPLIT, SLIDE_NOTES, DECK_NOTES: per-slide AI tasks on a deck',
+  values: ['DECK', 'OUTLINE', 'SLIDES', 'SLIDE_REGENERATE', 'SLIDE_INSERT', 'SLIDE_SPLIT', 'SLIDE_NOTES', 'DECK_NOTES'] as const,
 });
 
 export const GenerationUsage = builder.objectRef<{ promptTokens: number; completionTokens: number; costUsd: number }>('GenerationUsage').implement({
@@ -45,6 +47,8 @@ export const GenerationJob = builder.loadableObject('GenerationJob', {
     outline: t.exposeString('outline', { nullable: true, description: 'The outline given or written so far (set once the outline stage is done)' }),
     templateId: t.exposeID('templateId', { nullable: true }),
     deckId: t.exposeID('deckId', { nullable: true, description: 'The deck the slides are written into (set once it exists)' }),
+    targetSlideId: t.exposeString('targetSlideId', { nullable: true, description: 'Per-slide tasks: the slide acted on (the one a new slide follows, for SLIDE_INSERT)' }),
+    instruction: t.exposeString('instruction', { nullable: true, description: 'Per-slide tasks: what the user asked for' }),
     modelId: t.exposeID('modelId', { nullable: true, description: 'The registry model the job uses; null: the offline writer' }),
     degraded: t.exposeBoolean('degraded', { description: 'True when the offline generator stood in for the model' }),
     usage: t.field({ type: GenerationUsage, resolve: (job) => job }),
@@ -112,12 +116,12 @@ const StartGenerationInput = builder.inputType('StartGenerationInput', {
     templateId: t.id({ description: 'The template that dresses the slides (default: the product’s first template)' }),
     deckId: t.id({ description: 'Append to this deck (you must be able to edit it); absent: a new deck' }),
     model: t.string({ description: 'A model id, provider model name or name; unknown names fall back to the default model' }),
-    mode: t.field({ type: GenerationMode, description: 'Default DECK' }),
+    mode: t.field({ type: GenerationMode, description: 'DECK (default), OUTLINE or SLIDES' }),
     idempotencyKey: t.string({ description: 'The same key returns the same job' }),
   }),
 });
 
-const StartGenerationPayload = builder.objectRef<StartResult>('StartGenerationPayload').implement({
+export const StartGenerationPayload = builder.objectRef<StartResult>('StartGenerationPayload').implement({
   fields: (t) => ({
     job: t.field({ type: GenerationJob, nullable: true, resolve: (r) => (r.ok ? r.job : null) }),
     created: t.boolean({ description: 'False when the idempotency key returned an existing job', resolve: (r) => r.ok && r.created }),
@@ -125,7 +129,7 @@ const StartGenerationPayload = builder.objectRef<StartResult>('StartGenerationPa
   }),
 });
 
-const withoutNulls = <T extends Record<string, unknown>>(input: T) =>
+export const withoutNulls = <T extends Record<string, unknown>>(input: T) =>
   Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined)) as { [K in keyof T]?: Exclude<T[K], null> };
 
 builder.mutationField('startGeneration', (t) =>
@@ -134,7 +138,9 @@ builder.mutationField('startGeneration', (t) =>
     args: { input: t.arg({ type: StartGenerationInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const { templateId, deckId, ...rest } = withoutNulls(input);
-      return ctx.generations.start(ctx.viewer, { ...rest, ...(templateId && { templateId: String(templateId) }), ...(deckId && { deckId: String(deckId) }) }, ctx.client.ip);
+      // A per-slide mode is refused by the service's validation (those have mutations of their own).
+      const request = { ...rest, ...(templateId && { templateId: String(templateId) }), ...(deckId && { deckId: String(deckId) }) } as StartInput;
+      return ctx.generations.start(ctx.viewer, request, ctx.client.ip);
     },
   }),
 );

@@ -1,6 +1,7 @@
 import { builder } from '../builder.js';
 import './user-ref.js';
 import './generation-job.js';
+import './slide-task.js';
 import './generation-event.js';
 import './ai-model.js';
 import './image-generation.js';

@@ -54,8 +54,12 @@ builder.queryField('compareDeckVersions', (t) =>
 builder.mutationField('createDeckVersion', (t) =>
   t.field({
     type: DeckVersion,
+    description: 'A named snapshot; taken by the AI agent (a service acting for you) before it changes the deck, it is kept as AUTO_BEFORE_AI',
     args: { deckId: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
-    resolve: async (_root, { deckId, name }, ctx) => ctx.decks.snapshot(ctx.viewer!, (await ctx.decks.authorize(ctx.viewer, String(deckId), 'edit', loadDeck(ctx))).deck, name),
+    resolve: async (_root, { deckId, name }, ctx) => {
+      const { deck } = await ctx.decks.authorize(ctx.viewer, String(deckId), 'edit', loadDeck(ctx));
+      return ctx.decks.snapshot(ctx.viewer!, deck, name, ctx.viewer!.service ? 'AUTO_BEFORE_AI' : 'MANUAL');
+    },
   }),
 );
 
