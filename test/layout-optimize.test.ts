@@ -109,11 +109,11 @@ describe('POST /api/v1/layout/optimize', () => {
     expect(body.data.elements[0]).toMatchObject({ id: 'title', left: 60, width: 880 });
   });
 
-  it('leaves an element the answer left out exactly as it was', async () => {
-    running.fake.script({ text: JSON.stringify({ elements: [{ id: 'title', left: 60, top: 40, width: 880, height: 70 }] }) });
+  it('refuses an answer that lost an element, and returns nothing', async () => {
+    running.fake.script({ text: JSON.stringify({ elements: [{ id: 'title', left: 60, top: 40, width: 880, height: 70 }, { id: 'pic', left: 600, top: 141, width: 320, height: 240 }] }) });
     const { status, body } = await optimize(request());
-    expect(status).toBe(200);
-    expect(body.data.elements).toEqual([{ ...TITLE, left: 60, top: 40, width: 880, height: 70 }, BODY, PICTURE]);
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ status: 'error', data: null, error_code: 'LAYOUT_REPLY_INVALID', error_details: { code: 'LAYOUT_REPLY_INVALID', field: 'elements.body' } });
   });
 
   it.each([
@@ -137,7 +137,7 @@ describe('POST /api/v1/layout/optimize', () => {
   });
 
   it('clamps an element a little off the slide back onto it', async () => {
-    running.fake.script({ text: JSON.stringify({ elements: [{ id: 'pic', left: 660, top: 130, width: 360, height: 270 }] }) });
+    running.fake.script({ text: JSON.stringify({ elements: [{ id: 'title', left: 53, top: 41, width: 700, height: 60 }, { id: 'body', left: 61, top: 130, width: 500, height: 200 }, { id: 'pic', left: 660, top: 130, width: 360, height: 270 }] }) });
     const { status, body } = await optimize(request());
     expect(status).toBe(200);
     expect(body.data.elements[2]).toMatchObject({ id: 'pic', left: 640, width: 360 });

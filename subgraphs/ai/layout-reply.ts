@@ -5,11 +5,12 @@
 // The rules (REST-COMPAT.md "Layout optimisation" is what the client relies on):
 // - Format: a JSON object {description?, elements: [...]} or a bare array of entries, anywhere in
 //   the text (code fences and chatter around it are ignored). No JSON at all: refused.
-// - Ids: an entry naming an element of the slide changes that element; an element the answer
-//   leaves out stays exactly as it was (the contract's rule, so a "lost" id is not an error). An
-//   entry with an unknown id is a new element only when it is a complete, valid PPTist element
-//   with an id not used on the slide; anything else under an unknown id is dropped. Two entries
-//   for one id, an entry without an id, or a non-empty answer naming no element at all: refused.
+// - Ids: every element sent to the model must come back under its id (an answer that drops one
+//   has usually renamed or merged it): a lost id is refused. The contract's "left-out elements stay"
+//   is about our response to the client, which may omit nothing we changed. An entry with an
+//   unknown id is a new element only when it is a complete, valid PPTist element with an id not
+//   used on the slide; anything else under an unknown id is dropped. Two entries for one id or an
+//   entry without an id: refused.
 // - Text never changes: the answer carries geometry and style, not text. An entry that carries
 //   text anyway (`content`, `text`) is compared as plain text with the original: different words
 //   are refused; the same words (only re-styled HTML) are ignored and the original content kept.
@@ -109,6 +110,9 @@ class ReplyReader {
       }
     });
     if (entries.length > 0 && changed.size === 0 && added.length === 0) throw new Refusal("the answer names none of the slide's elements", 'elements');
+    // Every element sent must come back: a model that drops one has usually renamed or merged it.
+    const lost = this.elements.find((e) => !seen.has(e.id));
+    if (entries.length > 0 && lost) throw new Refusal(`the answer lost element ${lost.id}`, `elements.${lost.id}`);
     return {
       elements: [...this.elements.map((e) => changed.get(e.id) ?? e), ...added],
       added,
