@@ -53,6 +53,13 @@ async function run(token: string, field: string, input: Record<string, unknown>)
   return { job: started.job, events, done: events.at(-1)! };
 }
 
+/** The AI's turn is one batch (one revision) that one undo by the user reverts. */
+async function expectOneUndoableBatch(token: string, deckId: string, before: Awaited<ReturnType<typeof documentOf>>) {
+  expect((await documentOf(token, deckId)).revision).toBe(before.revision + 1);
+  expect((await revert(env.stack.routerUrl, token, 'undoDeckEdit', deckId)).status).toBe('APPLIED');
+  expect((await documentOf(token, deckId)).document.slides).toEqual(before.document.slides);
+}
+
 const slideReply = (slide: unknown) => ({ text: jsonLines([slide]), chunkSize: 20, delayMs: 30, usage: { prompt_tokens: 50, completion_tokens: 40 } });
 
 describe('regenerateSlide', () => {
@@ -127,11 +134,13 @@ it('insertAiSlide puts a new slide after the given one, dressed with a template,
   expect(after.document.slides.map((s) => s.id)).toEqual(['s1', ...done.payload.slideIds, 's2', 's3']);
   expect(textOf(after.document.slides[1])).toContain('Silt builds new land.');
   expect((after.document as any).theme).toEqual((before.document as any).theme);
+  await expectOneUndoableBatch(user.token, deckId, before);
 });
 
 it('splitSlide turns an overfull slide into several, every item kept once, without the model', async () => {
   const user = await signUp(env.stack.routerUrl);
   const { deckId } = await deckFor(user);
+  const before = await documentOf(user.token, deckId);
   const { done } = await run(user.token, 'splitSlide', { deckId, slideId: 's3' });
   expect(done.type).toBe('SUCCEEDED');
   expect(done.payload.slideIds[0]).toBe('s3');
@@ -146,6 +155,7 @@ it('splitSlide turns an overfull slide into several, every item kept once, witho
   expect(points).toEqual(Array.from({ length: 14 }, (_, i) => `Point ${i + 1}: water flows downhill into the valley`));
   // Every part keeps the title.
   for (const slide of after.document.slides.slice(2)) expect(textOf(slide)).toContain('Crowded');
+  await expectOneUndoableBatch(user.token, deckId, before);
 
   // A slide that fits has nothing to split.
   const fits = await run(user.token, 'splitSlide', { deckId, slideId: 's1' });
@@ -162,6 +172,7 @@ it('writeSpeakerNotes writes one slide’s remark, or every slide’s', async ()
   expect(after.document.slides[0].remark).toBe('<p>Rivers start in the hills.</p><p>They end in the sea.</p>');
   expect(after.document.slides[1].remark).toBeUndefined();
 
+  const beforeAll = after;
   env.fake.script({ text: 'Notes one.' }, { text: 'Notes two.' }, { text: 'Notes three.' });
   const all = await run(user.token, 'writeSpeakerNotes', { deckId, model: user.model.name });
   expect(all.job.mode).toBe('DECK_NOTES');
@@ -169,6 +180,7 @@ it('writeSpeakerNotes writes one slide’s remark, or every slide’s', async ()
   after = await documentOf(user.token, deckId);
   expect(after.document.slides.map((s) => s.remark)).toEqual(['<p>Notes one.</p>', '<p>Notes two.</p>', '<p>Notes three.</p>']);
   expect(all.events.filter((e) => e.type === 'PROGRESS')).toHaveLength(3);
+  await expectOneUndoableBatch(user.token, deckId, beforeAll);
 });
 
 it('degrades to the offline writer when the model is down, and says so', async () => {
