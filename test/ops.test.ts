@@ -57,6 +57,7 @@ describe('the ops port', () => {
     const expected = [
       ...['users', 'decks', 'ai', 'media', 'router', 'media-worker'].flatMap((name) => [`${name}.postgres`, `${name}.redis`]),
       `ai.queue:${QueueName.generation}`,
+      `decks.queue:${QueueName.deckLayout}`,
       `media.queue:${QueueName.imageProcessing}`,
       `media-worker.queue:${QueueName.imageProcessing}`,
       'router.supergraph',

@@ -50,7 +50,8 @@ const CHECKED_TTL_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_LAYOUT_DEBOUNCE_MS = 400;
 
 export class DeckLayout {
-  private readonly queue: Queue<CheckJob>;
+  /** Exposed for the process's readiness check. */
+  readonly queue: Queue<CheckJob>;
   private worker: Worker<CheckJob> | null = null;
   private readonly connections: Redis[] = [];
 

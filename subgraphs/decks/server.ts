@@ -3,6 +3,7 @@ import { withPermissions } from '../../lib/graphql/permissions.js';
 import { createLogger } from '../../lib/logger.js';
 import { closePubSub, createPubSub } from '../../lib/pubsub.js';
 import { createRedis } from '../../lib/redis.js';
+import { QueueName } from '../../lib/queues.js';
 import { dependencyChecks } from '../../lib/readiness-checks.js';
 import { createSubgraphServer } from '../../lib/subgraph-server.js';
 import { CollaborationService, DEFAULT_LOG_RETENTION } from './collaboration-service.js';
@@ -48,7 +49,7 @@ export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: 
     schema: withPermissions(buildDecksSchema(), decksPermissions),
     log,
     context: (base) => ({ ...base, deckStore, decks, collaboration, comments, layout, loaders: createDeckLoaders(deckStore, commentStore, base.viewer) }),
-    readiness: dependencyChecks({ postgres: prisma, redis }),
+    readiness: dependencyChecks({ postgres: prisma, redis, queues: { [QueueName.deckLayout]: layout.queue } }),
     onClose: async () => {
       await layout.close();
       await closePubSub(pubsub);
