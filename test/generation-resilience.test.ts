@@ -45,8 +45,11 @@ it('a worker killed mid-job: another worker resumes the job, which finishes once
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
 
-  startWorkerProcess();
+  const second = startWorkerProcess();
   const events = await followGeneration(env.stack, user.token, jobId);
+  // The next test needs no worker running (its jobs must stay queued).
+  second.kill('SIGKILL');
+  await new Promise((r) => second.once('exit', r));
   expect(events.at(-1)!.type).toBe('SUCCEEDED');
   expect(events.filter((e) => e.type === 'SUCCEEDED')).toHaveLength(1);
   expect(events.some((e) => e.type === 'STARTED' && e.payload.resumed === true)).toBe(true);
