@@ -31,6 +31,15 @@ export const LIMITS = {
 } as const satisfies Record<string, Limit>;
 
 /**
+ * Who a per-user limit counts: the person; but calls a service makes for the shared workspace
+ * account (anonymous legacy and PPTist callers) are counted per client address, so one caller
+ * cannot spend everyone's share.
+ */
+export function rateSubject(viewer: { userId: string; service?: string }, clientIp: string | null): string {
+  return viewer.service ? `${viewer.userId}:ip:${clientIp ?? 'unknown'}` : viewer.userId;
+}
+
+/**
  * The router's request rates: a busy editor sends a few requests a second, and 1200 a minute per
  * user leaves room for bursts (ROUTER_REQUESTS_PER_MINUTE changes it for load tests).
  */

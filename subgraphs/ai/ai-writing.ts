@@ -11,13 +11,13 @@ import type { Viewer } from '../../lib/auth/tokens.js';
 import { badInput, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { userErrorFromZod } from '../../lib/graphql/user-error.js';
-import { LIMITS } from '../../lib/rate-limit.js';
+import { LIMITS, rateSubject } from '../../lib/rate-limit.js';
 import { stoppable, waiter } from '../../lib/stoppable.js';
 import { WritingTextCleaner } from './ai-writing-cleaner.js';
 import { offlineRewrite } from './ai-writing-offline.js';
 import { AI_WRITING_COMMANDS, type AiWritingRequest, writingMessages } from './ai-writing-prompts.js';
 import { quotaProblem } from './daily-quota.js';
-import { type CallUsage, ModelUnavailableError } from './model-call.js';
+import { type CallUsage, modelRefusal, modelUnavailable } from './model-call.js';
 import { classifyModelError } from './model-errors.js';
 import type { ModelEndpoint } from './model-registry.js';
 import type { AiToolDeps } from './ai-tool-deps.js';
@@ -96,7 +96,7 @@ export class AiWritingService {
     const request = parsed.data;
     const refusal = await quotaProblem(this.deps.store, viewer.userId, this.deps.dailyTokenQuota);
     if (refusal) return once(failed(refusal));
-    await this.deps.limiter.enforce(LIMITS.aiWritingPerUser, viewer.service ? `${viewer.userId}:ip:${clientIp ?? 'unknown'}` : viewer.userId, 'ai');
+    await this.deps.limiter.enforce(LIMITS.aiWritingPerUser, rateSubject(viewer, clientIp), 'ai');
 
     const requested = request.model || (await this.deps.agent.preferences(viewer.userId))?.defaultModel;
     const { model } = await this.deps.models.resolve(viewer.userId, requested);
@@ -148,12 +148,12 @@ export class AiWritingService {
     }
     const failure = classifyModelError(outcome.error);
     if (failure.kind === 'aborted') return;
-    if (outcome.error instanceof ModelUnavailableError || failure.kind === 'transient') {
+    if (modelUnavailable(outcome.error)) {
       this.deps.log.warn({ model: endpoint.name, reason: failure.message }, 'ai writing degraded to the offline writer');
       yield* offline(request, 'MODEL_UNAVAILABLE', `${endpoint.name} is unavailable (${failure.message}); the offline writer answered`, written !== '');
       return;
     }
-    yield failed({ code: 'MODEL_ERROR', message: `${endpoint.name} refused the request${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}` });
+    yield failed({ code: 'MODEL_ERROR', message: modelRefusal(endpoint.name, outcome.error) });
   }
 }
 

@@ -21,7 +21,7 @@ import { recordGenerationFailure } from './generation-metrics.js';
 import { outlineMessages, slidesMessages } from './generation-prompts.js';
 import { DEFAULT_TEMPLATE_ID } from './generation-service.js';
 import { FINISHED_STATUSES } from './generation-store.js';
-import { EventChain, JobCancelled, JobFailure, JobSteps, type RunnerDeps, stableUuid } from './job-steps.js';
+import { EventChain, insertSlidesAfter, JobCancelled, JobFailure, JobSteps, type RunnerDeps, stableUuid } from './job-steps.js';
 import { offlineOutline, offlineSlides } from './offline-generator.js';
 import { type Outline, OutlineTextCleaner, parseOutline } from './outline.js';
 import { isSlideTask, SlideTaskRun } from './slide-task-runner.js';
@@ -299,7 +299,7 @@ class JobRun extends JobSteps {
     // Within this run a repeated step is recognised by its batch id; across runs by the slide ids (see prepareDeck).
     const batchId = stableUuid(`${this.job.id}:batch:${work[0]!.index}-${work.at(-1)!.index}`);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const operations = pptSlides.map((pptSlide, i) => ({ type: 'INSERT_SLIDE', slide: pptSlide, afterSlideId: i === 0 ? deck.lastSlideId : pptSlides[i - 1]!.id }));
+      const operations = insertSlidesAfter(pptSlides, deck.lastSlideId);
       const outcome = await this.deps.agent.applyOperations(this.job.ownerId, { deckId: deck.deckId, baseRevision: deck.revision, operations, batchId, clientId: this.agentClientId });
       if (outcome.status === 'APPLIED') {
         deck.revision = outcome.revision;

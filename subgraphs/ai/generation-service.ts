@@ -10,7 +10,7 @@ import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 import { MAX_ID_CHARS, type PptistDocument } from '../../lib/pptist/document.js';
 import { type GenerationJobData, withTrace } from '../../lib/queues.js';
-import { LIMITS, type RateLimiter } from '../../lib/rate-limit.js';
+import { LIMITS, type RateLimiter, rateSubject } from '../../lib/rate-limit.js';
 import type { AgentGraphClient, DeckSummary } from './agent-graph-client.js';
 import { quotaProblem } from './daily-quota.js';
 import type { GenerationEvents } from './generation-events.js';
@@ -102,7 +102,7 @@ export class GenerationService {
     const shared = Boolean(viewer.service);
     const refusal = (await this.capacityProblem(viewer.userId, shared)) ?? (request.mode === 'DECK' ? await this.deckProblem(viewer.userId, request) : null);
     if (refusal) return { ok: false, error: refusal };
-    await this.limiter.enforce(LIMITS.generationsPerUser, shared ? `${viewer.userId}:ip:${clientIp ?? 'unknown'}` : viewer.userId, 'ai');
+    await this.limiter.enforce(LIMITS.generationsPerUser, rateSubject(viewer, clientIp), 'ai');
 
     const outline = request.outline?.trim() ? request.outline : null;
     const { model } = await this.models.resolve(viewer.userId, request.model);
@@ -143,7 +143,7 @@ export class GenerationService {
     const shared = Boolean(viewer.service);
     const refusal = await this.capacityProblem(viewer.userId, shared);
     if (refusal) return { ok: false, error: refusal };
-    await this.limiter.enforce(LIMITS.generationsPerUser, shared ? `${viewer.userId}:ip:${clientIp ?? 'unknown'}` : viewer.userId, 'ai');
+    await this.limiter.enforce(LIMITS.generationsPerUser, rateSubject(viewer, clientIp), 'ai');
 
     const request: { language?: string; model?: string } = task.mode === 'SLIDE_SPLIT' ? {} : await this.withPreferences(viewer.userId, { language: task.language, model: task.model });
     // Splitting is deterministic: it needs no model.

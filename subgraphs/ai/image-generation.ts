@@ -9,7 +9,7 @@ import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 import { type AgentGraphClient, AgentGraphError } from './agent-graph-client.js';
 import { clientFor } from './chat-stream.js';
-import { type ModelCaller, ModelUnavailableError } from './model-call.js';
+import { type ModelCaller, modelRefusal, modelUnavailable } from './model-call.js';
 import { classifyModelError } from './model-errors.js';
 import { LIMITS, type RateLimiter } from '../../lib/rate-limit.js';
 import type { ModelEndpoint, ModelRegistry } from './model-registry.js';
@@ -95,8 +95,8 @@ async function draw(endpoint: ModelEndpoint, prompt: string, size: ImageSize): P
 function modelProblem(endpoint: ModelEndpoint, error: unknown): UserErrorShape {
   const failure = classifyModelError(error);
   if (failure.kind === 'aborted') throw error;
-  if (error instanceof ModelUnavailableError || failure.kind === 'transient') {
+  if (modelUnavailable(error)) {
     return { code: 'MODEL_UNAVAILABLE', message: `${endpoint.name} is unavailable (${failure.message}); try again later`, field: 'model' };
   }
-  return { code: 'MODEL_ERROR', message: `${endpoint.name} refused the request${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`, field: failure.status === 400 ? 'prompt' : 'model' };
+  return { code: 'MODEL_ERROR', message: modelRefusal(endpoint.name, error), field: failure.status === 400 ? 'prompt' : 'model' };
 }

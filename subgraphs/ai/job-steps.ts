@@ -13,7 +13,7 @@ import type { AgentGraphClient } from './agent-graph-client.js';
 import type { GenerationEvents, GenerationEventType } from './generation-events.js';
 import { generationsDegraded } from './generation-metrics.js';
 import type { GenerationJob, GenerationStore } from './generation-store.js';
-import { type CallUsage, type ModelCaller, ModelUnavailableError } from './model-call.js';
+import { type CallUsage, type ModelCaller, modelRefusal, modelUnavailable } from './model-call.js';
 import { classifyModelError } from './model-errors.js';
 import type { ModelEndpoint, ModelRegistry } from './model-registry.js';
 
@@ -49,6 +49,11 @@ export function stableUuid(name: string): string {
 }
 
 /** One execution of a job: the steps every mode's run is made of. */
+/** INSERT_SLIDE operations that put `slides` in order right after `afterSlideId` (null: first). */
+export function insertSlidesAfter(slides: readonly { id: string }[], afterSlideId: string | null) {
+  return slides.map((slide, i) => ({ type: 'INSERT_SLIDE', slide, afterSlideId: i === 0 ? afterSlideId : slides[i - 1]!.id }));
+}
+
 export abstract class JobSteps {
   protected degraded: boolean;
   protected endpoint: ModelEndpoint | null = null;
@@ -94,12 +99,11 @@ export abstract class JobSteps {
     } catch (error) {
       await chain.drain().catch(() => undefined);
       this.throwIfCancelled();
-      const failure = classifyModelError(error);
-      if (error instanceof ModelUnavailableError || failure.kind === 'transient') {
-        await this.degrade(`${this.endpoint!.name} is unavailable (${failure.message}); the offline writer takes over`);
+      if (modelUnavailable(error)) {
+        await this.degrade(`${this.endpoint!.name} is unavailable (${classifyModelError(error).message}); the offline writer takes over`);
         return false;
       }
-      throw new JobFailure('MODEL_ERROR', `${this.endpoint!.name} refused the request${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`);
+      throw new JobFailure('MODEL_ERROR', modelRefusal(this.endpoint!.name, error));
     }
     await chain.drain();
     await this.recordUsage(usage);

@@ -13,10 +13,10 @@ import type { Viewer } from '../../lib/auth/tokens.js';
 import { isUuid, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { ELEMENT_TYPES, MAX_ID_CHARS } from '../../lib/pptist/document.js';
-import { LIMITS } from '../../lib/rate-limit.js';
+import { LIMITS, rateSubject } from '../../lib/rate-limit.js';
 import { AgentGraphError } from './agent-graph-client.js';
 import { quotaProblem } from './daily-quota.js';
-import { ModelUnavailableError } from './model-call.js';
+import { modelRefusal, modelUnavailable } from './model-call.js';
 import { classifyModelError } from './model-errors.js';
 import type { ModelEndpoint } from './model-registry.js';
 import { LAYOUT_STYLES, type LayoutElement, layoutMessages, type LayoutRequest, type LayoutStyle } from './layout-prompt.js';
@@ -221,8 +221,7 @@ export class LayoutOptimizer {
   private async admit(viewer: Viewer, clientIp: string | null): Promise<UserErrorShape | null> {
     const refusal = await quotaProblem(this.deps.store, viewer.userId, this.deps.dailyTokenQuota);
     if (refusal) return refusal;
-    // Anonymous legacy callers share one workspace account: count them per address.
-    await this.deps.limiter.enforce(LIMITS.layoutsPerUser, viewer.service ? `${viewer.userId}:ip:${clientIp ?? 'unknown'}` : viewer.userId, 'ai');
+    await this.deps.limiter.enforce(LIMITS.layoutsPerUser, rateSubject(viewer, clientIp), 'ai');
     return null;
   }
 
@@ -244,12 +243,12 @@ export class LayoutOptimizer {
       await this.deps.store.addUserUsage(userId, answer.usage);
     } catch (error) {
       const failure = classifyModelError(error);
-      if (error instanceof ModelUnavailableError || failure.kind === 'transient' || (failure.kind === 'aborted' && signal.aborted)) {
+      if (modelUnavailable(error) || (failure.kind === 'aborted' && signal.aborted)) {
         this.deps.log.warn({ model: endpoint.name, reason: failure.message }, 'layout optimisation degraded to the tidy-up');
         return degrade(`${endpoint.name} is unavailable (${failure.message}).`);
       }
       if (failure.kind === 'aborted') throw error;
-      return { ok: false, error: { code: 'MODEL_ERROR', message: `${endpoint.name} refused the request${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`, field: 'model' } };
+      return { ok: false, error: { code: 'MODEL_ERROR', message: modelRefusal(endpoint.name, error), field: 'model' } };
     }
     const read = readLayoutReply(text, request.elements, { canvas: request.canvas, keepColors: request.keepColors, keepFonts: request.keepFonts, takenIds });
     if (!read.ok) {

@@ -16,6 +16,17 @@ export class ModelUnavailableError extends Error {
   override readonly name = 'ModelUnavailableError';
 }
 
+/** The model is down for now (its breaker is open, or a transient failure outlasted the retries): go on without it. */
+export function modelUnavailable(error: unknown): boolean {
+  return error instanceof ModelUnavailableError || classifyModelError(error).kind === 'transient';
+}
+
+/** What the user reads when the model refused the request (400, 401…: repeating it cannot help). */
+export function modelRefusal(modelName: string, error: unknown): string {
+  const failure = classifyModelError(error);
+  return `${modelName} refused the request${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`;
+}
+
 export interface CallUsage {
   promptTokens: number;
   completionTokens: number;

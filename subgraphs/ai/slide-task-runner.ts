@@ -13,7 +13,7 @@ import type { DeckSummary } from './agent-graph-client.js';
 import { notesMessages, slideMessages } from './generation-prompts.js';
 import { DEFAULT_TEMPLATE_ID } from './generation-service.js';
 import type { GenerationMode } from './generation-store.js';
-import { EventChain, JobFailure, JobSteps, stableUuid } from './job-steps.js';
+import { EventChain, insertSlidesAfter, JobFailure, JobSteps, stableUuid } from './job-steps.js';
 import { keySentences, offlineSlides } from './offline-generator.js';
 import { AipptStreamParser } from './slide-stream-parser.js';
 
@@ -187,7 +187,7 @@ export class SlideTaskRun extends JobSteps {
             const at = now.document.slides.findIndex((s) => s.id === target!.id);
             if (at < 0) throw new JobFailure('SLIDE_NOT_FOUND', `Slide ${target!.id} is no longer in the deck`);
             const previous = now.document.slides[at - 1]?.id ?? null;
-            return [{ type: 'DELETE_SLIDE', slideId: target!.id }, ...inserts(placed, previous)];
+            return [{ type: 'DELETE_SLIDE', slideId: target!.id }, ...insertSlidesAfter(placed, previous)];
           },
         };
       }
@@ -198,7 +198,7 @@ export class SlideTaskRun extends JobSteps {
           slideIds: placed.map((s) => s.id),
           operations: (now) => {
             if (!now.document.slides.some((s) => s.id === target!.id)) throw new JobFailure('SLIDE_NOT_FOUND', `Slide ${target!.id} is no longer in the deck`);
-            return inserts(placed, target!.id);
+            return insertSlidesAfter(placed, target!.id);
           },
         };
       }
@@ -290,8 +290,4 @@ export class SlideTaskRun extends JobSteps {
     });
     this.log.info({ mode: this.mode, slides: result.slideIds.length, degraded: this.degraded }, 'slide task succeeded');
   }
-}
-
-function inserts(slides: PptistSlide[], afterSlideId: string | null) {
-  return slides.map((slide, i) => ({ type: 'INSERT_SLIDE', slide, afterSlideId: i === 0 ? afterSlideId : slides[i - 1]!.id }));
 }

@@ -94,7 +94,7 @@ export class DeckLayout {
 
   /** Findings for the named slides (all when none are named), at the deck's current revision. */
   async analyze(deck: Deck, slideIds?: readonly string[]): Promise<LayoutFindingsMessage> {
-    const document = await this.documentOf(deck.id);
+    const document = await this.documentOf(deck);
     const wanted = slideIds ? new Set(slideIds) : null;
     const slides = document.document.slides.filter((slide) => !wanted || wanted.has(slide.id));
     return { deckId: deck.id, revision: document.revision, slides: slides.map((slide) => analyzeSlide(slide, canvasOf(document.document))) };
@@ -165,7 +165,7 @@ export class DeckLayout {
    * back onto the canvas) as one batch by `viewer`, so one undo reverts them.
    */
   async fix(collaboration: CollaborationService, viewer: Viewer, deck: Deck, slideId: string, clientId: string | null): Promise<LayoutFixResult | null> {
-    const { document, revision } = await this.documentOf(deck.id);
+    const { document, revision } = await this.documentOf(deck);
     const slide = document.slides.find((s) => s.id === slideId);
     if (!slide) return null;
     const canvas = canvasOf(document);
@@ -175,9 +175,9 @@ export class DeckLayout {
     return { outcome, revision: outcome.revision, changes: fix.changes, summary: fix.summary };
   }
 
-  private async documentOf(deckId: string): Promise<{ document: PptistDocument; revision: number }> {
-    const deck = (await this.deckStore.findByIds([deckId]))[0]!;
-    const slides = await this.deckStore.slidesOf([deckId]);
+  /** The deck's document at the row's revision (the caller has the row: no second read of it). */
+  private async documentOf(deck: Deck): Promise<{ document: PptistDocument; revision: number }> {
+    const slides = await this.deckStore.slidesOf([deck.id]);
     return { document: assembleDocument(deck, slides) as unknown as PptistDocument, revision: deck.revision };
   }
 
