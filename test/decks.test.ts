@@ -27,11 +27,16 @@ async function createDeck(token: string, input: Record<string, unknown>) {
   return result.data?.createDeck as { deck: { id: string; revision: number; slideCount: number } | null; error: { code: string; field: string; message: string } | null };
 }
 
+/** A JSON body serialized ahead of time (see the size-limit test). */
+class Serialized {
+  constructor(readonly json: string) {}
+}
+
 async function rest(method: string, path: string, token?: string, body?: unknown) {
   const response = await fetch(`${stack.routerUrl}/api/v1${path}`, {
     method,
     headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : body instanceof Serialized ? body.json : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: (text.startsWith('{') ? JSON.parse(text) : null) as Record<string, any> | null };
@@ -68,13 +73,20 @@ describe('documents', () => {
 
   it('refuses a document over the size limit (REST: 400 naming it; 50 MB: 413), writing nothing', async () => {
     const user = await signUp(stack.routerUrl);
-    const document = fixture('template_1.json');
-    document.slides[0].elements[0].content = 'x'.repeat(11 * 1024 * 1024);
-    const big = await rest('POST', '/decks', user.token, { title: 'Big', document });
+    const withContent = (title: string, bytes: number) => {
+      const document = fixture('template_1.json');
+      document.slides[0].elements[0].content = 'x'.repeat(bytes);
+      return new Serialized(JSON.stringify({ title, document }));
+    };
+    // Both bodies are built before either is sent: building 50 MB on a loaded machine between the
+    // two requests can outlast the router's keep-alive window, and the client would then reuse a
+    // socket the router had already closed (ECONNRESET), which is not what this test is about.
+    const bigBody = withContent('Big', 11 * 1024 * 1024);
+    const hugeBody = withContent('Huge', 50 * 1024 * 1024);
+    const big = await rest('POST', '/decks', user.token, bigBody);
     expect(big.status).toBe(400);
     expect(big.body).toMatchObject({ error_code: 'INVALID_REQUEST', error_details: { field: 'document' } });
-    document.slides[0].elements[0].content = 'x'.repeat(50 * 1024 * 1024);
-    const huge = await rest('POST', '/decks', user.token, { title: 'Huge', document });
+    const huge = await rest('POST', '/decks', user.token, hugeBody);
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({ status: 'error', error_code: 'INVALID_REQUEST' });
     expect(await prisma.deck.count({ where: { ownerId: user.userId } })).toBe(0);
