@@ -55,6 +55,17 @@ export function positiveNumberFromEnv(name: string, fallback: number, { integer 
   return value;
 }
 
+/**
+ * BENCH_TOPOLOGY: `one-process` (default: test/stack.ts, router, subgraphs, workers and clients on
+ * one event loop) or `processes` (bench/process-stack.ts: each service its own process, as npm start
+ * runs them, the clients in the bench's process).
+ */
+export function topologyFromEnv(): 'one-process' | 'processes' {
+  const value = process.env.BENCH_TOPOLOGY || 'one-process';
+  if (value !== 'one-process' && value !== 'processes') throw new Error(`BENCH_TOPOLOGY must be one-process or processes, got "${value}"`);
+  return value;
+}
+
 // A run starts servers and opens connections that would keep the process alive, or outlive it, if
 // left open; each one registers here how to stop it, and they are stopped in reverse order (the
 // stack before the databases it uses) — at the end of the run, on failure, Ctrl-C and SIGTERM.

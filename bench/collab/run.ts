@@ -15,11 +15,15 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import type { Stack } from '../../test/stack.js'; // types only: erased, load nothing
+import type { Stack as FullStack } from '../../test/stack.js'; // types only: erased, load nothing
 import type { BatchResult, comparable as Comparable, DeckEventPayload, DeckFollower } from '../../test/deck-follower.js';
 import type { DeckOperation, DeckState } from '../../subgraphs/decks/deck-operations.js';
 // bench-kit loads no project module at top level: the project modules, imported below, still read the environment set above.
-import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, useStackBenchEnvironment } from '../bench-kit.js';
+import { type Percentiles, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, topologyFromEnv, useStackBenchEnvironment } from '../bench-kit.js';
+import { startProcessStack } from '../process-stack.js';
+
+/** What the bench uses of a stack, whichever topology runs it. */
+type Stack = Pick<FullStack, 'routerUrl'>;
 
 /** The scenarios, in this order; each editor edits only its own slide, so there must be a slide each. */
 const EDITOR_COUNTS = [10, 50] as const;
@@ -34,6 +38,7 @@ const settings = {
   intervalMs: positiveNumberFromEnv('BENCH_EDIT_INTERVAL_MS', 400),
   seconds: positiveNumberFromEnv('BENCH_SECONDS', 10),
   catchUpSeconds: positiveNumberFromEnv('BENCH_CATCH_UP_SECONDS', 60),
+  topology: topologyFromEnv(),
 };
 
 type Account = { token: string; userId: string };
@@ -292,6 +297,7 @@ async function main(): Promise<void> {
   const stack = await startServicesAndStack({
     seed: false,
     startStack: async () => {
+      if (settings.topology === 'processes') return startProcessStack();
       const { startStack } = await import('../../test/stack.js');
       return startStack();
     },
@@ -324,7 +330,11 @@ function printResults(stack: Stack, results: ScenarioResult[]): void {
     `latency: ${settings.editsPerEditor} edits per editor after ${WARM_UP_EDITS} not counted, one every ${settings.intervalMs / 2}–${settings.intervalMs * 1.5} ms (${(1000 / settings.intervalMs).toFixed(1)} edits/s per editor asked; each waits for the previous answer); time = applyDeckOperations sent → event received by each OTHER editor's subscription`,
   );
   console.log(`throughput: every editor sends its next batch as soon as the previous one is answered, for ${settings.seconds} s; ops/s = APPLIED batches / wall time (1 operation per batch)`);
-  console.log('subgraphs in-process: router, subgraphs and all editors share ONE event loop, as in bench/gateway and bench/decks');
+  console.log(
+    settings.topology === 'processes'
+      ? 'BENCH_TOPOLOGY=processes: router, each subgraph and the workers in their own Node processes, as npm start runs them; all editors in this one (all on this machine, with Postgres and Redis)'
+      : 'subgraphs in-process: router, subgraphs and all editors share ONE event loop, as in bench/gateway and bench/decks',
+  );
   console.log(`router ${stack.routerUrl}/graphql`);
   console.log('');
 

@@ -18,9 +18,10 @@ import { performance } from 'node:perf_hooks';
 import type { PptistDocument } from '../../lib/pptist/document.js'; // types only: erased, load nothing
 import type { FakeOpenAI, FakeReply } from '../../test/fake-openai.js';
 import type { Stack } from '../../test/stack.js';
+import { startProcessStack } from '../process-stack.js';
 // bench-kit, ai-deck and pipeline-probes load no project module at top level: the project modules,
 // imported below, still read the environment set above.
-import { type Percentiles, commandLine, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, stopAtEnd, useStackBenchEnvironment } from '../bench-kit.js';
+import { type Percentiles, commandLine, cpuModel, nearestRankPercentiles, positiveNumberFromEnv, printMachineLine, printTable, roundToThousandths as round, runBench, startServicesAndStack, stopAtEnd, topologyFromEnv, useStackBenchEnvironment } from '../bench-kit.js';
 import { seededRandom } from '../../test/seeded-random.js';
 import { type AiDeck, aiDeck, between } from './ai-deck.js';
 import { installProbes, PauseWatch, PipelineRecord, type ProcessPauses, probes } from './pipeline-probes.js';
@@ -29,7 +30,12 @@ const settings = {
   jobs: positiveNumberFromEnv('BENCH_JOBS', 3, { integer: true }),
   assemblyJobs: positiveNumberFromEnv('BENCH_ASSEMBLY_JOBS', 3, { integer: true }),
   fillRuns: positiveNumberFromEnv('BENCH_FILL_RUNS', 30, { integer: true }),
+  /** `one-process` (test/stack.ts, with the pipeline probes) or `processes` (as npm start runs it). */
+  topology: topologyFromEnv(),
 };
+
+/** The probes wrap this process's classes: with the platform in its own processes they see nothing. */
+const probed = () => settings.topology === 'one-process';
 /** The model's pace: 4–8 characters a chunk, 10–30 ms apart (about 300 characters, ~75 tokens, a second). */
 const PACE = { minChars: 4, maxChars: 8, minMs: 10, maxMs: 30 } as const;
 /** Before the first chunk, as a model's time to first token; the client has subscribed long before. */
@@ -143,7 +149,7 @@ class Bench {
   private accounts = 0;
 
   constructor(
-    private readonly stack: Stack,
+    private readonly stack: Pick<Stack, 'routerUrl' | 'subgraphUrls'>,
     private readonly fake: FakeOpenAI,
   ) {}
 
@@ -223,6 +229,7 @@ function checkSubscribedInTime(events: Received[], written: Written[], what: str
 
 function sampleOf(jobId: string, event: Received, writtenAt: number, parsedAt: number | undefined, record: PipelineRecord): Sample {
   const emit = record.emits.get(`${jobId}:${event.seq}`);
+  if (!probed()) return { latency: event.at - writtenAt, toWorker: Number.NaN, inWorker: Number.NaN, insert: Number.NaN, publish: Number.NaN, delivery: Number.NaN };
   if (!emit || parsedAt === undefined) throw new Error(`no pipeline timing for event ${event.seq} (${event.type}) of job ${jobId}`);
   return {
     latency: event.at - writtenAt,
@@ -325,6 +332,7 @@ async function main(): Promise<void> {
   const stack = await startServicesAndStack({
     seed: true, // the product template the jobs fill (aurora)
     startStack: async () => {
+      if (settings.topology === 'processes') return startProcessStack();
       const { startStack } = await import('../../test/stack.js');
       return startStack();
     },
@@ -332,7 +340,7 @@ async function main(): Promise<void> {
   const { startFakeOpenAI } = await import('../../test/fake-openai.js');
   const fake = await startFakeOpenAI();
   stopAtEnd(() => fake.close());
-  await installProbes();
+  if (probed()) await installProbes();
   const bench = new Bench(stack, fake);
 
   // Not counted: connections, JIT, the agent's first token and template read.
@@ -402,41 +410,9 @@ async function main(): Promise<void> {
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
 
 
-function printResults(r: Results, deck: AiDeck): void {
-  const outline = statsOf(r.outline.map((s) => s.latency));
-  const slides = statsOf(r.slides.map((s) => s.latency));
-  const first = statsOf(r.firstSlides.map((s) => s.latency));
-  const fill = statsOf(r.fill.runs);
-  const deckDone = statsOf(r.assembly.map((a) => a.deckDone));
-  const lastSlide = statsOf(r.assembly.map((a) => a.lastSlide));
+/** The pipeline probes' split of each event's latency and of the calls (one-process topology only). */
+function printWhereTimeGoes(r: Results, deck: AiDeck, deckDone: Stats): void {
   const aiSlides = deck.slides.length;
-  const verdict = (met: boolean) => (met ? 'pass' : 'MISS');
-
-  console.log('AI generation benchmark: model → client event latency through the router, and deck assembly');
-  printMachineLine();
-  console.log(`command: ${commandLine('bench/generation/run.ts')}`);
-  console.log(
-    `fake model (test/fake-openai.ts, in this process) streams ${PACE.minChars}–${PACE.maxChars} characters a chunk every ${PACE.minMs}–${PACE.maxMs} ms after ${FIRST_TOKEN_MS} ms: ` +
-      `a ${deck.pages}-page outline (${deck.outline.length} characters, ${deck.outline.split('\n').length - 1} lines), then ${aiSlides} slide objects (${deck.slidesText.length} characters: cover, contents, ${deck.slides.filter((s) => s.type === 'transition').length} transitions, ${deck.pages} content, end)`,
-  );
-  console.log(
-    `${settings.jobs} paced DECK jobs one after another (${r.seconds.paced.toFixed(0)} s), each followed by one graphql-ws client through the router; latency = client received the event − the fake handed the chunk that completed it (the line's newline, the slide's closing brace) to its socket`,
-  );
-  console.log('router, subgraphs, ai worker, fake model and client share ONE Node process and event loop (Postgres and Redis on the same machine)');
-  console.log('');
-
-  printTable([
-    ['figure', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'per slide ms', 'goal', 'result'],
-    ['model token → OUTLINE_CHUNK at client', String(outline.count), ms(outline.p50), ms(outline.p99), ms(outline.max), '', `p99 < ${GOAL_OVERHEAD_P99_MS} ms`, verdict(outline.p99 < GOAL_OVERHEAD_P99_MS)],
-    ['model slide → SLIDE at client', String(slides.count), ms(slides.p50), ms(slides.p99), ms(slides.max), '', `p99 < ${GOAL_OVERHEAD_P99_MS} ms`, verdict(slides.p99 < GOAL_OVERHEAD_P99_MS)],
-    ['first slide of a job → its SLIDE at client', String(first.count), ms(first.p50), ms(first.p99), ms(first.max), '', `p99 < ${GOAL_OVERHEAD_P99_MS} ms`, verdict(first.p99 < GOAL_OVERHEAD_P99_MS)],
-    [`assembly, template filler only (${aiSlides} AI → ${r.fill.pptSlides} slides)`, String(fill.count), ms(fill.p50), ms(fill.p99), ms(fill.max), (fill.p50 / aiSlides).toFixed(2), `< ${GOAL_ASSEMBLY_MS} ms a deck`, verdict(fill.p50 < GOAL_ASSEMBLY_MS)],
-    [`assembly end to end, answer → deck done (${aiSlides})`, String(deckDone.count), ms(deckDone.p50), ms(deckDone.p99), ms(deckDone.max), (deckDone.p50 / aiSlides).toFixed(1), `< ${GOAL_ASSEMBLY_MS} ms a deck`, verdict(deckDone.p50 < GOAL_ASSEMBLY_MS)],
-  ]);
-  console.log(`assembly rows: one sample per deck, p50 = median deck; per slide = median ÷ ${aiSlides} AI slides; end to end = the model's whole answer written → SUCCEEDED at the client (sent once every slide is in the deck)`);
-  console.log(`the model's whole answer written → the last SLIDE at the client: median ${ms(lastSlide.p50)} ms; template filler warnings: ${r.fill.warnings}`);
-  console.log('');
-
   console.log('where the time goes, p50 / p99 ms of each step of an event:');
   console.log('  toWorker = chunk written → runner has it (HTTP, SDK) · inWorker = → emit starts (slides: template fill; the deck write follows the event) · insert = event row · publish = Redis ack · delivery = row inserted → client (publish, ai subgraph subscription, router, WebSocket)');
   const parts = (samples: Sample[]) =>
@@ -470,6 +446,48 @@ function printResults(r: Results, deck: AiDeck): void {
     };
     console.log(`  decks round trips, mean ms (${phase}): ${split('applyDeckOperations', 'decks: applyBatch')}; ${split('updateDeckPresence', 'decks: presence heartbeat')}`);
   }
+}
+
+function printResults(r: Results, deck: AiDeck): void {
+  const outline = statsOf(r.outline.map((s) => s.latency));
+  const slides = statsOf(r.slides.map((s) => s.latency));
+  const first = statsOf(r.firstSlides.map((s) => s.latency));
+  const fill = statsOf(r.fill.runs);
+  const deckDone = statsOf(r.assembly.map((a) => a.deckDone));
+  const lastSlide = statsOf(r.assembly.map((a) => a.lastSlide));
+  const aiSlides = deck.slides.length;
+  const verdict = (met: boolean) => (met ? 'pass' : 'MISS');
+
+  console.log('AI generation benchmark: model → client event latency through the router, and deck assembly');
+  printMachineLine();
+  console.log(`command: ${commandLine('bench/generation/run.ts')}`);
+  console.log(
+    `fake model (test/fake-openai.ts, in this process) streams ${PACE.minChars}–${PACE.maxChars} characters a chunk every ${PACE.minMs}–${PACE.maxMs} ms after ${FIRST_TOKEN_MS} ms: ` +
+      `a ${deck.pages}-page outline (${deck.outline.length} characters, ${deck.outline.split('\n').length - 1} lines), then ${aiSlides} slide objects (${deck.slidesText.length} characters: cover, contents, ${deck.slides.filter((s) => s.type === 'transition').length} transitions, ${deck.pages} content, end)`,
+  );
+  console.log(
+    `${settings.jobs} paced DECK jobs one after another (${r.seconds.paced.toFixed(0)} s), each followed by one graphql-ws client through the router; latency = client received the event − the fake handed the chunk that completed it (the line's newline, the slide's closing brace) to its socket`,
+  );
+  console.log(
+    probed()
+      ? 'router, subgraphs, ai worker, fake model and client share ONE Node process and event loop (Postgres and Redis on the same machine)'
+      : 'BENCH_TOPOLOGY=processes: router, each subgraph and the ai worker in their own Node processes, as npm start runs them; the fake model and the client in this one (all on this machine, with Postgres and Redis)',
+  );
+  console.log('');
+
+  printTable([
+    ['figure', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'per slide ms', 'goal', 'result'],
+    ['model token → OUTLINE_CHUNK at client', String(outline.count), ms(outline.p50), ms(outline.p99), ms(outline.max), '', `p99 < ${GOAL_OVERHEAD_P99_MS} ms`, verdict(outline.p99 < GOAL_OVERHEAD_P99_MS)],
+    ['model slide → SLIDE at client', String(slides.count), ms(slides.p50), ms(slides.p99), ms(slides.max), '', `p99 < ${GOAL_OVERHEAD_P99_MS} ms`, verdict(slides.p99 < GOAL_OVERHEAD_P99_MS)],
+    ['first slide of a job → its SLIDE at client', String(first.count), ms(first.p50), ms(first.p99), ms(first.max), '', `p99 < ${GOAL_OVERHEAD_P99_MS} ms`, verdict(first.p99 < GOAL_OVERHEAD_P99_MS)],
+    [`assembly, template filler only (${aiSlides} AI → ${r.fill.pptSlides} slides)`, String(fill.count), ms(fill.p50), ms(fill.p99), ms(fill.max), (fill.p50 / aiSlides).toFixed(2), `< ${GOAL_ASSEMBLY_MS} ms a deck`, verdict(fill.p50 < GOAL_ASSEMBLY_MS)],
+    [`assembly end to end, answer → deck done (${aiSlides})`, String(deckDone.count), ms(deckDone.p50), ms(deckDone.p99), ms(deckDone.max), (deckDone.p50 / aiSlides).toFixed(1), `< ${GOAL_ASSEMBLY_MS} ms a deck`, verdict(deckDone.p50 < GOAL_ASSEMBLY_MS)],
+  ]);
+  console.log(`assembly rows: one sample per deck, p50 = median deck; per slide = median ÷ ${aiSlides} AI slides; end to end = the model's whole answer written → SUCCEEDED at the client (sent once every slide is in the deck)`);
+  console.log(`the model's whole answer written → the last SLIDE at the client: median ${ms(lastSlide.p50)} ms; template filler warnings: ${r.fill.warnings}`);
+  console.log('');
+
+  if (probed()) printWhereTimeGoes(r, deck, deckDone);
   const hopRouter = statsOf(r.hop.router.map((s) => s.latency));
   const hopSubgraph = statsOf(r.hop.subgraph.map((s) => s.latency));
   const hopExtra = statsOf(r.hop.extra);

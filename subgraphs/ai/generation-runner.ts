@@ -77,6 +77,14 @@ export class GenerationRunner {
   }
 }
 
+/**
+ * A slide's deck write waits this long after its SLIDE event went out. The event is what the user
+ * watches: its delivery (the ai subgraph's subscription, the router, the socket) takes a few
+ * milliseconds of CPU, and a deck write started at once (request, validation, a large SQL write)
+ * competes with it on the same cores. Slides that arrive meanwhile share the write.
+ */
+const DECK_WRITE_SETTLE_MS = 10;
+
 /** An announced AI slide on its way to the deck; `pagesDone` null for a resumed one (progress already counted). */
 interface SlideWork {
   index: number;
@@ -98,7 +106,9 @@ class JobRun extends JobSteps {
   private idSeed = '';
   private idCounter = 0;
   private readonly agentClientId: string;
-  private readonly lane = new CoalescingLane<SlideWork>((work) => this.writeSlides(work));
+  private readonly lane = new CoalescingLane<SlideWork>((work) => this.writeSlides(work), DECK_WRITE_SETTLE_MS);
+  /** The agent's presence updates, in order, off the deck-writing path (presence is decoration). */
+  private presence: Promise<void> = Promise.resolve();
 
   constructor(...args: ConstructorParameters<typeof JobSteps>) {
     super(...args);
@@ -118,6 +128,7 @@ class JobRun extends JobSteps {
     } finally {
       // A failed or cancelled job still writes the slides it announced, so the deck matches its events.
       await this.lane.settle();
+      await this.presence;
     }
   }
 
@@ -267,7 +278,7 @@ class JobRun extends JobSteps {
     const deck = await this.deps.agent.deckDocument(owner, deckId);
     if (!deck) throw new JobFailure('DECK_NOT_FOUND', `Deck ${deckId} is gone or no longer editable`);
     await this.emit('STAGE', { stage: 'slides', deckId });
-    await this.deps.agent.present(owner, deckId, this.agentClientId, deck.document.slides.at(-1)?.id ?? null);
+    this.showAgentAt(deckId, deck.document.slides.at(-1)?.id ?? null);
     const target: DeckTarget = { deckId, revision: deck.revision, lastSlideId: deck.document.slides.at(-1)?.id ?? null, filler };
     // Slides announced before a crash whose batch never landed: writes reach the deck in order, so
     // they are the announced tail and go at the deck's end. (An AI slide someone deleted meanwhile
@@ -292,7 +303,12 @@ class JobRun extends JobSteps {
    */
   private async writeSlides(work: SlideWork[]): Promise<void> {
     const pagesDone = work.findLast((w) => w.pagesDone !== null)?.pagesDone;
-    if (pagesDone !== undefined && pagesDone !== null) await this.deps.store.updateIfUnfinished(this.job.id, { slidesDone: pagesDone });
+    // The job's progress and the deck are separate writes: neither waits for the other.
+    const progress = pagesDone !== undefined && pagesDone !== null ? this.deps.store.updateIfUnfinished(this.job.id, { slidesDone: pagesDone }) : undefined;
+    await Promise.all([progress, this.writeToDeck(work)]);
+  }
+
+  private async writeToDeck(work: SlideWork[]): Promise<void> {
     const pptSlides = work.flatMap((w) => w.pptSlides);
     const deck = this.deck;
     if (!deck || pptSlides.length === 0) return;
@@ -304,7 +320,7 @@ class JobRun extends JobSteps {
       if (outcome.status === 'APPLIED') {
         deck.revision = outcome.revision;
         deck.lastSlideId = pptSlides.at(-1)!.id;
-        await this.deps.agent.present(this.job.ownerId, deck.deckId, this.agentClientId, deck.lastSlideId);
+        this.showAgentAt(deck.deckId, deck.lastSlideId);
         return;
       }
       if (outcome.status === 'REJECTED') throw new JobFailure(outcome.error?.code ?? 'DECK_WRITE_REFUSED', `The deck refused the AI's slide: ${outcome.error?.message ?? 'unknown reason'}`);
@@ -319,11 +335,18 @@ class JobRun extends JobSteps {
 
   // ------------------------------------------------------------------------------------- finish
 
+  /** Moves the agent's presence onto a slide, after its earlier moves, without waiting for it. */
+  private showAgentAt(deckId: string, slideId: string | null): void {
+    this.presence = this.presence.then(() => this.deps.agent.present(this.job.ownerId, deckId, this.agentClientId, slideId));
+  }
+
   private async finish(): Promise<void> {
     await this.lane.drain();
     this.throwIfCancelled();
     const finished = await this.deps.store.updateIfUnfinished(this.job.id, { status: 'SUCCEEDED', stage: 'done', finishedAt: new Date() });
-    if (this.deck) await this.deps.agent.leave(this.job.ownerId, this.deck.deckId, this.agentClientId);
+    // The agent leaves the deck after its last presence move; the client hears SUCCEEDED meanwhile.
+    const deck = this.deck;
+    if (deck) this.presence = this.presence.then(() => this.deps.agent.leave(this.job.ownerId, deck.deckId, this.agentClientId));
     if (!finished) return;
     await this.emit('SUCCEEDED', {
       stage: 'done',
@@ -347,7 +370,11 @@ class CoalescingLane<T> {
   private running: Promise<void> | null = null;
   private failed: { error: unknown } | null = null;
 
-  constructor(private readonly step: (items: T[]) => Promise<void>) {}
+  constructor(
+    private readonly step: (items: T[]) => Promise<void>,
+    /** How long a step waits after its first item before it starts. */
+    private readonly settleMs: number,
+  ) {}
 
   add(item: T): void {
     this.pending.push(item);
@@ -370,8 +397,8 @@ class CoalescingLane<T> {
   }
 
   private async loop(): Promise<void> {
-    // Start after the caller's synchronous run, so items added together go in one step.
-    await Promise.resolve();
+    // Start a moment after the first item: items added meanwhile go in the same step.
+    await new Promise((resolve) => setTimeout(resolve, this.settleMs));
     try {
       while (this.pending.length > 0 && !this.failed) {
         const items = this.pending;
