@@ -15,7 +15,7 @@ import { assembleDocument } from './deck-parts.js';
 import { type DeckEventMessage, type DeckEvents, eventFromBatch } from './deck-events.js';
 import type { DeckPresence, Participant } from './deck-presence.js';
 import type { Deck, DeckRole, DeckStore, DocumentParts } from './deck-store.js';
-import type { BatchKind, DeckOperationBatch, LockedDeck, OperationLogStore } from './operation-log-store.js';
+import { type BatchKind, type DeckOperationBatch, type LockedDeck, type OperationLogStore, prismaSql, type Sql } from './operation-log-store.js';
 
 /** How many revisions of log a deck keeps; older ones are folded into a snapshot. */
 export const DEFAULT_LOG_RETENTION = 1000;
@@ -90,8 +90,8 @@ export class CollaborationService {
   private async revert(viewer: Viewer, deck: Deck, input: { batchId?: string | null; clientId?: string | null }, kind: 'UNDO' | 'REDO'): Promise<BatchOutcome> {
     const clientProblem = checkClientIds(input);
     if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
-    return this.commit(viewer, deck.id, input, async (locked, tx) => {
-      const row = kind === 'UNDO' ? await this.log.lastUndoable(tx, deck.id, viewer.userId) : await this.log.lastRedoable(tx, deck.id, viewer.userId);
+    return this.commit(viewer, deck.id, input, async (locked, sql) => {
+      const row = kind === 'UNDO' ? await this.log.lastUndoable(sql, deck.id, viewer.userId) : await this.log.lastRedoable(sql, deck.id, viewer.userId);
       if (!row) return { outcome: rejected(locked.revision, kind === 'UNDO' ? 'NOTHING_TO_UNDO' : 'NOTHING_TO_REDO', `You have nothing to ${kind.toLowerCase()} in this deck`) };
       // The inverse was computed against the state the batch applied to; based on that revision,
       // it conflicts exactly where someone changed the same properties afterwards.
@@ -104,19 +104,19 @@ export class CollaborationService {
    * conflict checks, write slides + deck + log row, then publish. A batch id seen before returns the
    * earlier result instead of applying twice.
    */
-  private async commit(viewer: Viewer, deckId: string, input: { batchId?: string | null; clientId?: string | null }, plan: (locked: LockedDeck, tx: Prisma.TransactionClient) => Promise<Plan>): Promise<BatchOutcome> {
+  private async commit(viewer: Viewer, deckId: string, input: { batchId?: string | null; clientId?: string | null }, plan: (locked: LockedDeck, sql: Sql) => Promise<Plan>): Promise<BatchOutcome> {
     const batchId = input.batchId ?? randomUUID();
     let committed: { compactionDue: boolean } | null = null;
-    const outcome = await this.log.transaction(async (tx): Promise<BatchOutcome> => {
-      const locked = await this.log.lockDeck(tx, deckId);
+    const outcome = await this.log.batchTransaction(async (sql): Promise<BatchOutcome> => {
+      const locked = await this.log.lockDeck(sql, deckId);
       if (!locked || locked.deleted) return rejected(locked?.revision ?? 0, 'NOT_FOUND', `Deck ${deckId} not found`);
-      const decided = await plan(locked, tx);
+      const decided = await plan(locked, sql);
       if ('outcome' in decided) {
         // A retried undo finds nothing left to undo: answer with what the first attempt did.
-        const earlier = input.batchId ? await this.log.findBatch(tx, deckId, batchId) : null;
+        const earlier = input.batchId ? await this.log.findBatch(sql, deckId, batchId) : null;
         return earlier ? { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] } : decided.outcome;
       }
-      const { state, earlier } = await this.log.readForBatch(tx, locked, targetedSlideIds(decided.operations), input.batchId ? batchId : null);
+      const { state, earlier } = await this.log.readForBatch(sql, locked, targetedSlideIds(decided.operations), input.batchId ? batchId : null);
       if (earlier) return { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] };
       const lock = decided.locksChecked ? null : await this.presence.locks.blocking(deckId, viewer.userId, decided.operations);
       if (lock) return lockedOut(locked.revision, lock);
@@ -124,7 +124,7 @@ export class CollaborationService {
       const result = applyOperations(state, decided.operations, { revision, baseRevision: decided.baseRevision, mode: 'server' });
       if (result.conflicts.length > 0) return { status: 'CONFLICT', revision: locked.revision, conflicts: result.conflicts };
       if (result.invalid) return rejected(locked.revision, 'BAD_USER_INPUT', result.invalid.message, result.invalid.path);
-      const row = await this.log.commit(tx, state, result.changes, {
+      const row = await this.log.commit(sql, state, result.changes, {
         deckId,
         revision,
         kind: decided.kind,
@@ -135,7 +135,7 @@ export class CollaborationService {
         inverse: result.inverse,
         revertsRevision: decided.reverts ? (decided.reverts.revertsRevision ?? decided.reverts.revision) : null,
       });
-      if (decided.reverts) await this.log.markReverted(tx, deckId, decided.reverts.revision, revision);
+      if (decided.reverts) await this.log.markReverted(sql, deckId, decided.reverts.revision, revision);
       committed = { compactionDue: revision - locked.logFloor >= 2 * this.options.logRetention };
       return { status: 'APPLIED', revision, event: eventFromBatch(row), conflicts: [] };
     });
@@ -153,7 +153,7 @@ export class CollaborationService {
    */
   async replaceDocument(viewer: Viewer, deckId: string, parts: DocumentParts, options: { expectedRevision?: number | null; snapshotKind: string }): Promise<Deck | null> {
     const result = await this.log.transaction(async (tx) => {
-      const locked = await this.log.lockDeck(tx, deckId);
+      const locked = await this.log.lockDeck(prismaSql(tx), deckId);
       if (!locked || locked.deleted) return null;
       if (options.expectedRevision !== undefined && options.expectedRevision !== null && options.expectedRevision !== locked.revision) return null;
       const before = assembleDocument(await tx.deck.findUniqueOrThrow({ where: { id: deckId } }), await this.decks.slidesOf([deckId], tx));
@@ -174,7 +174,7 @@ export class CollaborationService {
   /** Folds log rows older than the retention into a snapshot; clients that far behind reload. */
   async compactIfDue(deckId: string): Promise<number> {
     return this.log.transaction(async (tx) => {
-      const locked = await this.log.lockDeck(tx, deckId);
+      const locked = await this.log.lockDeck(prismaSql(tx), deckId);
       if (!locked || locked.revision - locked.logFloor < 2 * this.options.logRetention) return 0;
       const floor = locked.revision - this.options.logRetention;
       const document = assembleDocument(await tx.deck.findUniqueOrThrow({ where: { id: deckId } }), await this.decks.slidesOf([deckId], tx));

@@ -1,12 +1,29 @@
 // The only place that reads and writes the deck operation log, and the slide rows an operation
 // batch changes. Every batch runs under the deck row's lock (SELECT … FOR UPDATE), so revisions are
 // handed out one at a time and each revision has exactly one log row.
+//
+// Batches are the hot path of co-editing (and of the AI writing a deck), so their transaction runs
+// on node-postgres directly: Prisma's raw queries serialize every parameter to JSON and parse it
+// back (a 39-slide AI batch sends ~210 KB twice) and its interactive transactions add round trips.
+// Whole-document work (replace, compaction) stays in Prisma transactions; the statements both use
+// take an `Sql` runner, so each is written once.
+import pg from 'pg';
 import type { Prisma, PrismaClient } from '../../lib/db.js';
 import type { DeckOperationBatch } from '../../lib/generated/prisma/client.js';
+import { withSpan } from '../../lib/observability/tracing.js';
 import type { DeckState, SlideClock, SlideState } from './deck-operations.js';
 
 export type { DeckOperationBatch };
 type Tx = Prisma.TransactionClient;
+
+/** Runs one SQL statement ($1… placeholders) inside the current transaction. */
+export type Sql = <R>(text: string, values: unknown[]) => Promise<R[]>;
+
+/** The `Sql` runner of a Prisma transaction. */
+export const prismaSql =
+  (tx: Tx): Sql =>
+  <R>(text: string, values: unknown[]) =>
+    tx.$queryRawUnsafe<R[]>(text, ...values);
 
 export interface LockedDeck {
   id: string;
@@ -66,14 +83,52 @@ function batchFromRow(row: BatchRow): DeckOperationBatch {
 export type BatchKind = 'EDIT' | 'UNDO' | 'REDO' | 'REPLACE';
 
 // Batches wait on the deck's row lock behind each other; with many editors on one deck that wait
-// (not the work) dominates, so the interactive transaction gets more room than Prisma's 5 s.
+// (not the work) dominates, so transactions get more room than Prisma's default 5 s.
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+// A batch's transaction: it may wait this long for the deck's row lock, then gives up (an error).
+const BATCH_BEGIN = "BEGIN; SET LOCAL lock_timeout = '10s'";
 
 export class OperationLogStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly pool: pg.Pool;
 
+  constructor(
+    private readonly prisma: PrismaClient,
+    databaseUrl: string,
+  ) {
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: TRANSACTION_OPTIONS.maxWait, idleTimeoutMillis: 30_000 });
+    // An idle connection that drops (a Postgres restart) is replaced on the next checkout.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** A Prisma transaction, for whole-document work. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(work, TRANSACTION_OPTIONS);
+  }
+
+  /** A batch's transaction on its own connection: committed when `work` resolves, rolled back when it throws. */
+  batchTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return withSpan('decks batch transaction', {}, async () => {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query(BATCH_BEGIN);
+        const result = await work(async <R>(text: string, values: unknown[]) => (await client.query(text, values)).rows as R[]);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        // A connection whose rollback failed is in an unknown state: dropped, not reused.
+        client.release(broken);
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
   }
 
   /**
@@ -81,10 +136,12 @@ export class OperationLogStore {
    * statement: under READ COMMITTED a statement that waited for the lock still reads other tables
    * as of its own start, so it could miss the slide the previous batch just inserted.
    */
-  async lockDeck(tx: Tx, deckId: string): Promise<LockedDeck | null> {
-    const rows = await tx.$queryRaw<{ id: string; revision: number; log_floor: number; deleted: boolean; title: string; theme: unknown; width: number; height: number; field_clock: Record<string, number> }[]>`
-      SELECT id, revision, log_floor, deleted_at IS NOT NULL AS deleted, title, theme, width, height, field_clock
-      FROM decks.decks WHERE id = ${deckId}::uuid FOR UPDATE`;
+  async lockDeck(sql: Sql, deckId: string): Promise<LockedDeck | null> {
+    const rows = await sql<{ id: string; revision: number; log_floor: number; deleted: boolean; title: string; theme: unknown; width: number; height: number; field_clock: Record<string, number> }>(
+      `SELECT id, revision, log_floor, deleted_at IS NOT NULL AS deleted, title, theme, width, height, field_clock
+       FROM decks.decks WHERE id = $1::uuid FOR UPDATE`,
+      [deckId],
+    );
     const row = rows[0];
     if (!row) return null;
     return {
@@ -105,12 +162,14 @@ export class OperationLogStore {
    * content and clocks of the slides it targets, and an earlier batch with the same id (a retry).
    * (Batches are the hot path of co-editing, so this and `commit` are single SQL statements.)
    */
-  async readForBatch(tx: Tx, deck: LockedDeck, loadSlides: Set<string>, batchId: string | null): Promise<{ state: DeckState; earlier: DeckOperationBatch | null }> {
-    const [row] = await tx.$queryRaw<{ slide_order: [string, string][] | null; loaded: { id: string; content: SlideState['content']; clock: SlideClock }[] | null; earlier: BatchRow | null }[]>`
-      SELECT
-        (SELECT json_agg(json_build_array(id, order_key) ORDER BY order_key COLLATE "C") FROM decks.slides WHERE deck_id = ${deck.id}::uuid) AS slide_order,
-        (SELECT json_agg(json_build_object('id', id, 'content', content, 'clock', clock)) FROM decks.slides WHERE deck_id = ${deck.id}::uuid AND id = ANY(${[...loadSlides]}::text[])) AS loaded,
-        (SELECT row_to_json(o) FROM decks.operations o WHERE o.deck_id = ${deck.id}::uuid AND o.batch_id = ${batchId}::uuid) AS earlier`;
+  async readForBatch(sql: Sql, deck: LockedDeck, loadSlides: Set<string>, batchId: string | null): Promise<{ state: DeckState; earlier: DeckOperationBatch | null }> {
+    const [row] = await sql<{ slide_order: [string, string][] | null; loaded: { id: string; content: SlideState['content']; clock: SlideClock }[] | null; earlier: BatchRow | null }>(
+      `SELECT
+        (SELECT json_agg(json_build_array(id, order_key) ORDER BY order_key COLLATE "C") FROM decks.slides WHERE deck_id = $1::uuid) AS slide_order,
+        (SELECT json_agg(json_build_object('id', id, 'content', content, 'clock', clock)) FROM decks.slides WHERE deck_id = $1::uuid AND id = ANY($2::text[])) AS loaded,
+        (SELECT row_to_json(o) FROM decks.operations o WHERE o.deck_id = $1::uuid AND o.batch_id = $3::uuid) AS earlier`,
+      [deck.id, [...loadSlides], batchId],
+    );
     const loaded = new Map((row?.loaded ?? []).map((slide) => [slide.id, slide]));
     const slides: SlideState[] = (row?.slide_order ?? []).map(([id, orderKey]) => {
       const found = loaded.get(id);
@@ -123,39 +182,62 @@ export class OperationLogStore {
   }
 
   /** Writes the batch's changes and its log row, and moves the deck to `revision`: one statement. */
-  async commit(tx: Tx, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch): Promise<DeckOperationBatch> {
+  async commit(sql: Sql, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch): Promise<DeckOperationBatch> {
     const { deckId, revision } = batch;
     const written = [...changes.written].map((id) => {
       const slide = state.slides.find((s) => s.id === id)!;
       return { id, order_key: slide.orderKey, content: slide.content, clock: slide.clock ?? {} };
     });
     const fields = changes.deck ? state.fields : null;
-    const [row] = await tx.$queryRaw<{ created_at: Date }[]>`
-      WITH removed AS (
-        DELETE FROM decks.slides WHERE deck_id = ${deckId}::uuid AND id = ANY(${[...changes.deleted]}::text[])
+    const [row] = await sql<{ created_at: Date }>(
+      `WITH removed AS (
+        DELETE FROM decks.slides WHERE deck_id = $1::uuid AND id = ANY($2::text[])
       ), written AS (
         INSERT INTO decks.slides (deck_id, id, order_key, content, clock, updated_at)
-        SELECT ${deckId}::uuid, s.id, s.order_key, s.content, s.clock, now()
-        FROM jsonb_to_recordset(${JSON.stringify(written)}::jsonb) AS s(id text, order_key text, content jsonb, clock jsonb)
+        SELECT $1::uuid, s.id, s.order_key, s.content, s.clock, now()
+        FROM jsonb_to_recordset($3::jsonb) AS s(id text, order_key text, content jsonb, clock jsonb)
         ON CONFLICT (deck_id, id) DO UPDATE SET order_key = EXCLUDED.order_key, content = EXCLUDED.content, clock = EXCLUDED.clock, updated_at = now()
       ), moved AS (
-        UPDATE decks.decks SET revision = ${revision}, updated_at = now(),
-          title = COALESCE(${fields?.title ?? null}, title),
-          theme = COALESCE(${fields ? JSON.stringify(fields.theme) : null}::jsonb, theme),
-          width = COALESCE(${fields?.width ?? null}::double precision, width),
-          height = COALESCE(${fields?.height ?? null}::double precision, height),
-          field_clock = COALESCE(${fields ? JSON.stringify(state.fieldClock) : null}::jsonb, field_clock)
-        WHERE id = ${deckId}::uuid
+        UPDATE decks.decks SET revision = $4, updated_at = now(),
+          title = COALESCE($5::text, title),
+          theme = COALESCE($6::jsonb, theme),
+          width = COALESCE($7::double precision, width),
+          height = COALESCE($8::double precision, height),
+          field_clock = COALESCE($9::jsonb, field_clock)
+        WHERE id = $1::uuid
       )
       INSERT INTO decks.operations (deck_id, revision, kind, actor_id, client_id, batch_id, operations, inverse, reverts_revision)
-      VALUES (${deckId}::uuid, ${revision}, ${batch.kind}, ${batch.actorId}::uuid, ${batch.clientId}, ${batch.batchId}::uuid,
-              ${JSON.stringify(batch.operations)}::jsonb, ${JSON.stringify(batch.inverse)}::jsonb, ${batch.revertsRevision})
-      RETURNING created_at`;
+      VALUES ($1::uuid, $4, $10, $11::uuid, $12, $13::uuid, $14::jsonb, $15::jsonb, $16)
+      RETURNING created_at`,
+      [
+        deckId,
+        [...changes.deleted],
+        JSON.stringify(written),
+        revision,
+        fields?.title ?? null,
+        fields ? JSON.stringify(fields.theme) : null,
+        fields?.width ?? null,
+        fields?.height ?? null,
+        fields ? JSON.stringify(state.fieldClock) : null,
+        batch.kind,
+        batch.actorId,
+        batch.clientId,
+        batch.batchId,
+        JSON.stringify(batch.operations),
+        JSON.stringify(batch.inverse),
+        batch.revertsRevision,
+      ],
+    );
     return { ...batch, revertedBy: null, createdAt: row!.created_at } as DeckOperationBatch;
   }
 
-  findBatch(tx: Tx, deckId: string, batchId: string): Promise<DeckOperationBatch | null> {
-    return tx.deckOperationBatch.findUnique({ where: { deckId_batchId: { deckId, batchId } } });
+  async findBatch(sql: Sql, deckId: string, batchId: string): Promise<DeckOperationBatch | null> {
+    return this.oneBatch(sql, 'o.deck_id = $1::uuid AND o.batch_id = $2::uuid', [deckId, batchId]);
+  }
+
+  private async oneBatch(sql: Sql, where: string, values: unknown[]): Promise<DeckOperationBatch | null> {
+    const [row] = await sql<{ batch: BatchRow }>(`SELECT row_to_json(o) AS batch FROM decks.operations o WHERE ${where} ORDER BY o.revision DESC LIMIT 1`, values);
+    return row ? batchFromRow(row.batch) : null;
   }
 
   /** Logged batches after `revision`, oldest first. */
@@ -164,20 +246,20 @@ export class OperationLogStore {
   }
 
   /** The person's newest batch that undo would revert (an edit or a redo, not yet undone). */
-  lastUndoable(tx: Tx, deckId: string, actorId: string): Promise<DeckOperationBatch | null> {
-    return tx.deckOperationBatch.findFirst({ where: { deckId, actorId, kind: { in: ['EDIT', 'REDO'] }, revertedBy: null }, orderBy: { revision: 'desc' } });
+  lastUndoable(sql: Sql, deckId: string, actorId: string): Promise<DeckOperationBatch | null> {
+    return this.oneBatch(sql, "o.deck_id = $1::uuid AND o.actor_id = $2::uuid AND o.kind IN ('EDIT', 'REDO') AND o.reverted_by IS NULL", [deckId, actorId]);
   }
 
   /** The person's newest undo that redo would restore: only while they made no new edit since. */
-  async lastRedoable(tx: Tx, deckId: string, actorId: string): Promise<DeckOperationBatch | null> {
-    const undo = await tx.deckOperationBatch.findFirst({ where: { deckId, actorId, kind: 'UNDO', revertedBy: null }, orderBy: { revision: 'desc' } });
+  async lastRedoable(sql: Sql, deckId: string, actorId: string): Promise<DeckOperationBatch | null> {
+    const undo = await this.oneBatch(sql, "o.deck_id = $1::uuid AND o.actor_id = $2::uuid AND o.kind = 'UNDO' AND o.reverted_by IS NULL", [deckId, actorId]);
     if (!undo) return null;
-    const newerEdit = await tx.deckOperationBatch.findFirst({ where: { deckId, actorId, kind: 'EDIT', revision: { gt: undo.revision } }, select: { revision: true } });
-    return newerEdit ? null : undo;
+    const newerEdit = await sql(`SELECT 1 FROM decks.operations WHERE deck_id = $1::uuid AND actor_id = $2::uuid AND kind = 'EDIT' AND revision > $3 LIMIT 1`, [deckId, actorId, undo.revision]);
+    return newerEdit.length > 0 ? null : undo;
   }
 
-  async markReverted(tx: Tx, deckId: string, revision: number, by: number): Promise<void> {
-    await tx.deckOperationBatch.update({ where: { deckId_revision: { deckId, revision } }, data: { revertedBy: by } });
+  async markReverted(sql: Sql, deckId: string, revision: number, by: number): Promise<void> {
+    await sql('UPDATE decks.operations SET reverted_by = $3 WHERE deck_id = $1::uuid AND revision = $2', [deckId, revision, by]);
   }
 
   /** Drops log rows at or below `floor` (a snapshot of the document was kept by the caller). */

@@ -1,3 +1,4 @@
+import { config } from '../../lib/config.js';
 import { createPrisma, type PrismaClient } from '../../lib/db.js';
 import { withPermissions } from '../../lib/graphql/permissions.js';
 import { createLogger } from '../../lib/logger.js';
@@ -30,7 +31,7 @@ export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: 
   const pubsub = createPubSub('decks');
   const redis = createRedis('decks');
   const deckStore = new DeckStore(prisma);
-  const operationLog = new OperationLogStore(prisma);
+  const operationLog = new OperationLogStore(prisma, config().DATABASE_URL);
   const layout = new DeckLayout(deckStore, operationLog, pubsub, redis, log, { queuePrefix: deps.queuePrefix, debounceMs: deps.layoutDebounceMs });
   layout.startWorker();
   const collaboration = new CollaborationService(
@@ -54,6 +55,7 @@ export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: 
       await layout.close();
       await closePubSub(pubsub);
       redis.disconnect();
+      await operationLog.close();
       if (!deps.prisma) await prisma.$disconnect();
     },
   });
