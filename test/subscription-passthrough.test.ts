@@ -1,0 +1,118 @@
+// Through the router, a subscription one subgraph answers alone goes straight to it; one that
+// needs another subgraph's fields takes the gateway's path; both deliver the same events, and a
+// subgraph going away ends the passed-through subscription with a coded error.
+import { documentWithSlides, textElement } from './deck-follower.js';
+import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
+
+let stack: Stack;
+let graphql: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  graphql = `${stack.routerUrl}/graphql`;
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function routedSubscriptions(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${stack.opsUrl}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^pptist_router_subscriptions_total\{route="(\w+)",subgraph="(\w*)"\} (\d+)/gm)) counts[`${match[1]}:${match[2]}`] = Number(match[3]);
+  return counts;
+}
+
+/** Collects a subscription's results until `count` have arrived (or it ends). */
+function collect(client: ReturnType<typeof wsClient>, query: string, variables: Record<string, unknown>, count: number) {
+  const results: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] }[] = [];
+  let ended = false;
+  const done = new Promise<void>((resolve, reject) => {
+    const stop = client.subscribe(
+      { query, variables },
+      {
+        next: (result) => {
+          results.push(result as (typeof results)[number]);
+          if (results.length >= count) resolve();
+        },
+        error: reject,
+        complete: () => {
+          ended = true;
+          resolve();
+        },
+      },
+    );
+    void stop;
+  });
+  return { results, done, ended: () => ended };
+}
+
+it('passes single-subgraph subscriptions through, sends the rest through the gateway, and both deliver', async () => {
+  const alice = await signUp(stack.routerUrl, 'Alice Passthrough');
+  const document = documentWithSlides('Routed', [{ id: 's1', elements: [textElement('t1')], background: { type: 'solid', color: '#ffffff' } }]);
+  const created = await gql(graphql, 'mutation($i: CreateDeckInput!) { createDeck(input: $i) { deck { id revision } } }', { i: { title: 'Routed', document } }, alice.token);
+  const deck = created.data!.createDeck.deck as { id: string; revision: number };
+  const before = await routedSubscriptions();
+
+  const client = wsClient(stack.routerUrl, { authorization: `Bearer ${alice.token}` });
+  try {
+    const events = collect(client, 'subscription($d: ID!, $r: Int!) { deckEvents(deckId: $d, afterRevision: $r) { type revision actor { id } operations } }', { d: deck.id, r: deck.revision }, 1);
+    // The participant's name comes from the users subgraph: this one needs the gateway.
+    const presence = collect(client, 'subscription($d: ID!) { deckPresence(deckId: $d, clientId: "tab-1") { change participant { clientId user { id name } } } }', { d: deck.id }, 2);
+    for (let i = 0; i < 100 && presence.results.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await gql(graphql, 'mutation($i: DeckPresenceInput!) { updateDeckPresence(input: $i) { colour } }', { i: { deckId: deck.id, clientId: 'tab-2' } }, alice.token);
+    await presence.done; // a snapshot, then the second tab's arrival
+    expect(presence.results[1]!.data.deckPresence).toEqual({ change: 'JOINED', participant: { clientId: 'tab-2', user: { id: alice.userId, name: 'Alice Passthrough' } } });
+
+    const applied = await gql(
+      graphql,
+      'mutation($i: ApplyDeckOperationsInput!) { applyDeckOperations(input: $i) { status revision } }',
+      { i: { deckId: deck.id, baseRevision: deck.revision, operations: [{ type: 'UPDATE_ELEMENT', slideId: 's1', elementId: 't1', props: { content: '<p>routed</p>' } }] } },
+      alice.token,
+    );
+    expect(applied.data!.applyDeckOperations).toEqual({ status: 'APPLIED', revision: deck.revision + 1 });
+    await events.done;
+    expect(events.results[0]!.data.deckEvents).toMatchObject({ type: 'OPERATIONS', revision: deck.revision + 1, actor: { id: alice.userId } });
+    expect(events.results[0]!.data.deckEvents.operations[0]).toMatchObject({ type: 'UPDATE_ELEMENT', props: { content: '<p>routed</p>' } });
+
+    const after = await routedSubscriptions();
+    expect((after['passthrough:decks'] ?? 0) - (before['passthrough:decks'] ?? 0)).toBe(1);
+    expect((after['gateway:'] ?? 0) - (before['gateway:'] ?? 0)).toBe(1);
+  } finally {
+    await client.dispose();
+  }
+});
+
+it('refuses a non-member on the passed-through path with the subgraph’s code', async () => {
+  const owner = await signUp(stack.routerUrl, 'Owner');
+  const stranger = await signUp(stack.routerUrl, 'Stranger');
+  const created = await gql(graphql, 'mutation { createDeck(input: { title: "Private" }) { deck { id } } }', {}, owner.token);
+  const client = wsClient(stack.routerUrl, { authorization: `Bearer ${stranger.token}` });
+  try {
+    const refused = collect(client, 'subscription($d: ID!) { deckEvents(deckId: $d, afterRevision: 0) { revision } }', { d: created.data!.createDeck.deck.id }, 1);
+    await refused.done;
+    expect(refused.results[0]!.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  } finally {
+    await client.dispose();
+  }
+});
+
+it('ends a passed-through subscription with SUBGRAPH_UNAVAILABLE when its subgraph goes away', async () => {
+  const alice = await signUp(stack.routerUrl, 'Alice Outage');
+  const created = await gql(graphql, 'mutation { createDeck(input: { title: "Outage" }) { deck { id revision } } }', {}, alice.token);
+  const deck = created.data!.createDeck.deck as { id: string; revision: number };
+  const client = wsClient(stack.routerUrl, { authorization: `Bearer ${alice.token}` });
+  try {
+    const events = collect(client, 'subscription($d: ID!, $r: Int!) { deckEvents(deckId: $d, afterRevision: $r) { revision } }', { d: deck.id, r: deck.revision }, 1);
+    // Subscribed once the upstream socket is open: the router has counted it.
+    for (let i = 0; i < 100 && !((await routedSubscriptions())['passthrough:decks'] ?? 0); i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    await stack.stopSubgraph('decks');
+    await events.done;
+    expect(events.results[0]!.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+    for (let i = 0; i < 100 && !events.ended(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(events.ended()).toBe(true);
+  } finally {
+    await client.dispose();
+  }
+});
