@@ -227,8 +227,22 @@ interface Rgba {
 const NAMED_COLORS: Record<string, string> = { white: '#ffffff', black: '#000000', red: '#ff0000', green: '#008000', blue: '#0000ff', gray: '#808080', grey: '#808080', yellow: '#ffff00' };
 
 /** `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`, `rgb()`/`rgba()` and a few names; undefined for anything else (gradients, `var()`). */
+// Contrast is judged on a grid of points behind every text, each point parsing the colours of the
+// shapes below it: the same few strings thousands of times a deck. Parsed once each (frozen, as
+// they are shared); the bound keeps unusual input from growing the cache without end.
+const parsedColors = new Map<string, Rgba | undefined>();
+const PARSED_COLORS_MAX = 1024;
+
 export function parseColor(input: string | undefined): Rgba | undefined {
   if (!input) return undefined;
+  if (parsedColors.has(input)) return parsedColors.get(input);
+  const parsed = parseColorText(input);
+  if (parsedColors.size >= PARSED_COLORS_MAX) parsedColors.clear();
+  parsedColors.set(input, parsed && Object.freeze(parsed));
+  return parsed;
+}
+
+function parseColorText(input: string): Rgba | undefined {
   const text = (NAMED_COLORS[input.trim().toLowerCase()] ?? input).trim().toLowerCase();
   if (text === 'transparent') return { r: 0, g: 0, b: 0, a: 0 };
   const hex = /^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/.exec(text)?.[1];
@@ -267,6 +281,8 @@ function hexOf({ r, g, b }: Rgba): string {
 
 /** Points sampled on a text's area to find what is behind it: a 5 × 5 grid. */
 const BACKDROP_SAMPLES = 5;
+/** The elements that paint behind a text (a picture or video makes the backdrop unknown). */
+const PAINTING_TYPES: ReadonlySet<string> = new Set(['shape', 'image', 'video']);
 
 /**
  * What is painted at one point behind a text: the text box's own fill, then the filled shapes
@@ -285,7 +301,7 @@ function backdropAt(info: TextInfo, elements: readonly PptistElement[], index: n
   for (let i = index; i >= 0 && !opaque(); i -= 1) {
     const element = elements[i]!;
     if (i === index && element.type !== 'shape') continue;
-    if (!['shape', 'image', 'video'].includes(element.type) || !paintsAt(element, x, y)) continue;
+    if (!PAINTING_TYPES.has(element.type) || !paintsAt(element, x, y)) continue;
     if (element.type !== 'shape' || element.gradient || element.pattern) return 'unknown';
     const fill = parseColor(element.fill);
     if (!element.fill || !fill) continue;
