@@ -66,9 +66,11 @@ export async function startProcessStack(): Promise<ProcessStack> {
     QUEUE_PREFIX: queuePrefix,
     METRICS_PORT: '0',
   };
+  // e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": Node refuses --cpu-prof in NODE_OPTIONS.
+  const childNodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const children: ChildProcess[] = [];
   const start = (entry: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...childNodeArgs, '--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(child);
     return child;
   };
