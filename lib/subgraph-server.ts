@@ -12,7 +12,8 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { closeRevocations } from './auth/revocation.js';
-import { ErrorCode } from './errors.js';
+import { coalesceWrites } from './coalesced-ws-writes.js';
+import { ErrorCode, unauthenticated } from './errors.js';
 import { closeSubscriptions, SHUTDOWN_GRACE_MS } from './graceful-shutdown.js';
 import { type Logger, REQUEST_ID_HEADER } from './logger.js';
 import type { Readiness } from './ops-server.js';
@@ -66,8 +67,9 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const app = express();
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  wsServer.on('connection', coalesceWrites);
 
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: BaseContext['viewer']; requestId?: string; request: import('node:http').IncomingMessage }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: BaseContext['viewer']; requestId?: string; request: import('node:http').IncomingMessage; callers?: Map<string, BaseContext['viewer']> }>(
     {
       schema,
       subscribe: meteredSubscribe(options.name),
@@ -83,9 +85,23 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
           return false;
         }
       },
-      context: (ctx) => {
+      // The router multiplexes its callers' subscriptions over one socket and names each operation's
+      // caller in its extensions; the token is verified here exactly as a connection's would be.
+      onSubscribe: async (ctx, id, payload) => {
+        const authorization = payload.extensions?.authorization;
+        if (typeof authorization !== 'string') return;
+        try {
+          (ctx.extra.callers ??= new Map()).set(id, await viewerFromAuthorization(authorization));
+        } catch {
+          return [unauthenticated('The operation’s credentials are not valid')];
+        }
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.callers?.delete(id);
+      },
+      context: (ctx, id) => {
         const requestId = ctx.extra.requestId ?? requestIdFrom(undefined);
-        const viewer = ctx.extra.viewer ?? null;
+        const viewer = ctx.extra.callers?.has(id) ? (ctx.extra.callers.get(id) ?? null) : (ctx.extra.viewer ?? null);
         return options.context({ viewer, requestId, log: log.child({ requestId, userId: viewer?.userId ?? null }), client: clientFrom(ctx.extra.request.headers) });
       },
     },

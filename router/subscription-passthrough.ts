@@ -6,9 +6,12 @@
 // A subscription is passed through when all its root fields belong to one subgraph and the whole
 // operation is valid against that subgraph's own schema (so no field needs another subgraph). The
 // router still parses, validates, limits and identifies the caller as for every operation; then it
-// opens the subscription on the subgraph over graphql-ws, one socket per subgraph and caller, as
-// the gateway's transport does, and forwards each result as the subgraph sent it. Everything else
-// (and any subgraph whose schema file is missing) takes the gateway's path.
+// opens the subscription on the subgraph over graphql-ws and forwards each result as the subgraph
+// sent it. All callers' subscriptions to a subgraph share one socket, each operation naming its
+// caller's token in its extensions (the subgraph verifies it as it would a connection's): an event
+// for 50 subscribers then reaches the router as 50 frames in one socket write (see
+// lib/coalesced-ws-writes.ts), not 50 writes on 50 sockets. Everything else (and any subgraph whose
+// schema file is missing) takes the gateway's path.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -120,18 +123,17 @@ function resultOfFailure(subgraph: string, failure: unknown): ExecutionResult {
   return { errors: [new GraphQLError(`The ${subgraph} service ended the subscription (${why})`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } })] };
 }
 
-/** Upstream graphql-ws clients, one per subgraph and caller, closed when their last subscription ends. */
+/** Upstream graphql-ws clients, one per subgraph, closed when their last subscription ends. */
 class UpstreamClients {
   private readonly clients = new Map<string, { client: Client; users: number }>();
 
-  acquire(subgraph: Subgraph, authorization: string | undefined): { client: Client; release(): void } {
-    const key = `${subgraph.name}\n${authorization ?? ''}`;
+  acquire(subgraph: Subgraph): { client: Client; release(): void } {
+    const key = subgraph.name;
     let entry = this.clients.get(key);
     if (!entry) {
       const client = createClient({
         url: subgraph.wsUrl,
         webSocketImpl: WebSocket,
-        connectionParams: authorization ? { authorization } : {},
         // A dropped socket ends its subscriptions with an error: clients resume from their cursor.
         retryAttempts: 0,
         lazy: true,
@@ -162,13 +164,13 @@ class UpstreamClients {
 }
 
 /** The subgraph's results for one subscription, as an async iterator the gateway's server can send. */
-function forward(subgraph: Subgraph, upstream: { client: Client; release(): void }, query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined): AsyncIterableIterator<ExecutionResult> {
+function forward(subgraph: Subgraph, upstream: { client: Client; release(): void }, query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, authorization: string | undefined): AsyncIterableIterator<ExecutionResult> {
   return stoppable(async function* (signal) {
     const queue: FormattedExecutionResult<Record<string, unknown>, unknown>[] = [];
     let ended: { failure?: unknown } | null = null;
     const { wait, wake } = waiter(signal);
     const unsubscribe = upstream.client.subscribe(
-      { query, variables, operationName },
+      { query, variables, operationName, ...(authorization && { extensions: { authorization } }) },
       {
         next: (result) => {
           queue.push(result);
@@ -238,7 +240,7 @@ export function useSubscriptionPassthrough(options: { supergraphFile: string; su
       if (!route) return;
       const authorization = (args.contextValue as { authorization?: string }).authorization;
       setSubscribeFn(() =>
-        forward(route.subgraph, upstream.acquire(route.subgraph, authorization), route.query, (args.variableValues ?? undefined) as Record<string, unknown> | undefined, args.operationName ?? undefined),
+        forward(route.subgraph, upstream.acquire(route.subgraph), route.query, (args.variableValues ?? undefined) as Record<string, unknown> | undefined, args.operationName ?? undefined, authorization),
       );
     },
     onDispose: () => upstream.disposeAll(),

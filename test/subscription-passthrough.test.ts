@@ -97,6 +97,42 @@ it('refuses a non-member on the passed-through path with the subgraph’s code',
   }
 });
 
+it('lets one socket to a subgraph carry several callers, each operation checked under its own token', async () => {
+  const owner = await signUp(stack.routerUrl, 'Socket Owner');
+  const stranger = await signUp(stack.routerUrl, 'Socket Stranger');
+  const created = await gql(graphql, 'mutation { createDeck(input: { title: "Shared socket" }) { deck { id revision } } }', {}, owner.token);
+  const deck = created.data!.createDeck.deck as { id: string; revision: number };
+  // As the router connects: no credentials on the socket, the caller's token on each operation.
+  const client = wsClient(stack.subgraphUrls.decks.replace(/\/graphql$/, ''));
+  const subscribe = (authorization: string) => {
+    const results: { data?: any; errors?: { extensions?: { code?: string } }[] }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      client.subscribe(
+        { query: 'subscription($d: ID!) { deckPresence(deckId: $d) { change } }', variables: { d: deck.id }, extensions: { authorization } },
+        {
+          next: (r) => void (results.push(r as never), resolve()),
+          // A refused operation ends with graphql-ws's error message: its errors, the socket stays.
+          error: (e) => (Array.isArray(e) ? void (results.push({ errors: e }), resolve()) : reject(e)),
+          complete: resolve,
+        },
+      );
+    });
+    return { results, done };
+  };
+  try {
+    const member = subscribe(`Bearer ${owner.token}`);
+    const outsider = subscribe(`Bearer ${stranger.token}`);
+    const forged = subscribe('Bearer not-a-token');
+    await Promise.all([member.done, outsider.done, forged.done]);
+    expect(member.results[0]!.data?.deckPresence.change).toBe('SNAPSHOT');
+    expect(outsider.results[0]!.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(forged.results[0]!.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  } finally {
+    await client.dispose();
+  }
+});
+
+// Last: it stops the decks subgraph.
 it('ends a passed-through subscription with SUBGRAPH_UNAVAILABLE when its subgraph goes away', async () => {
   const alice = await signUp(stack.routerUrl, 'Alice Outage');
   const created = await gql(graphql, 'mutation { createDeck(input: { title: "Outage" }) { deck { id revision } } }', {}, alice.token);
