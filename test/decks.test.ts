@@ -1,5 +1,6 @@
 // Decks as PPTist documents through the router: lifecycle, roles, links, versions, templates,
 // import/export and bad input that must leave the stored deck exactly as it was.
+import { request as httpRequest } from 'node:http';
 import { createPrisma } from '../lib/db.js';
 import { decryptPptist, encryptPptist } from '../lib/pptist/file.js';
 import { pptistFixture } from './pptist-fixtures.js';
@@ -27,16 +28,33 @@ async function createDeck(token: string, input: Record<string, unknown>) {
   return result.data?.createDeck as { deck: { id: string; revision: number; slideCount: number } | null; error: { code: string; field: string; message: string } | null };
 }
 
-/** A JSON body serialized ahead of time (see the size-limit test). */
-class Serialized {
-  constructor(readonly json: string) {}
+/**
+ * POSTs a JSON body on a connection of its own. A large upload on a reused keep-alive socket can
+ * meet the router closing that socket (its 5 s idle timer firing in a loaded run) and fail with
+ * ECONNRESET, which is not what the size tests are about.
+ */
+function postOnOwnConnection(path: string, token: string, json: string): Promise<{ status: number; body: Record<string, any> | null }> {
+  return new Promise((resolve, reject) => {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) };
+    const req = httpRequest(`${stack.routerUrl}/api/v1${path}`, { method: 'POST', agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : null });
+      });
+    });
+    req.on('error', reject);
+    req.end(json);
+  });
 }
 
 async function rest(method: string, path: string, token?: string, body?: unknown) {
   const response = await fetch(`${stack.routerUrl}/api/v1${path}`, {
     method,
     headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : body instanceof Serialized ? body.json : JSON.stringify(body),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: (text.startsWith('{') ? JSON.parse(text) : null) as Record<string, any> | null };
@@ -76,17 +94,12 @@ describe('documents', () => {
     const withContent = (title: string, bytes: number) => {
       const document = fixture('template_1.json');
       document.slides[0].elements[0].content = 'x'.repeat(bytes);
-      return new Serialized(JSON.stringify({ title, document }));
+      return JSON.stringify({ title, document });
     };
-    // Both bodies are built before either is sent: building 50 MB on a loaded machine between the
-    // two requests can outlast the router's keep-alive window, and the client would then reuse a
-    // socket the router had already closed (ECONNRESET), which is not what this test is about.
-    const bigBody = withContent('Big', 11 * 1024 * 1024);
-    const hugeBody = withContent('Huge', 50 * 1024 * 1024);
-    const big = await rest('POST', '/decks', user.token, bigBody);
+    const big = await postOnOwnConnection('/decks', user.token, withContent('Big', 11 * 1024 * 1024));
     expect(big.status).toBe(400);
     expect(big.body).toMatchObject({ error_code: 'INVALID_REQUEST', error_details: { field: 'document' } });
-    const huge = await rest('POST', '/decks', user.token, hugeBody);
+    const huge = await postOnOwnConnection('/decks', user.token, withContent('Huge', 50 * 1024 * 1024));
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({ status: 'error', error_code: 'INVALID_REQUEST' });
     expect(await prisma.deck.count({ where: { ownerId: user.userId } })).toBe(0);
