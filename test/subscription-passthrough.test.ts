@@ -2,6 +2,7 @@
 // needs another subgraph's fields takes the gateway's path; both deliver the same events, and a
 // subgraph going away ends the passed-through subscription with a coded error.
 import { documentWithSlides, textElement } from './deck-follower.js';
+import { createDecksServer } from '../subgraphs/decks/server.js';
 import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
 
 let stack: Stack;
@@ -132,8 +133,8 @@ it('lets one socket to a subgraph carry several callers, each operation checked 
   }
 });
 
-// Last: it stops the decks subgraph.
-it('ends a passed-through subscription with SUBGRAPH_UNAVAILABLE when its subgraph goes away', async () => {
+// Last: it stops the decks subgraph (and starts another on its address).
+it('ends a passed-through subscription with SUBGRAPH_UNAVAILABLE when its subgraph goes away, and subscribes again once it is back', async () => {
   const alice = await signUp(stack.routerUrl, 'Alice Outage');
   const created = await gql(graphql, 'mutation { createDeck(input: { title: "Outage" }) { deck { id revision } } }', {}, alice.token);
   const deck = created.data!.createDeck.deck as { id: string; revision: number };
@@ -148,6 +149,24 @@ it('ends a passed-through subscription with SUBGRAPH_UNAVAILABLE when its subgra
     expect(events.results[0]!.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
     for (let i = 0; i < 100 && !events.ended(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(events.ended()).toBe(true);
+
+    // The decks subgraph comes back on the same address: new subscriptions reach it again.
+    const restarted = await createDecksServer().listen(Number(new URL(stack.subgraphUrls.decks).port));
+    try {
+      const again = collect(client, 'subscription($d: ID!, $r: Int!) { deckEvents(deckId: $d, afterRevision: $r) { revision } }', { d: deck.id, r: deck.revision }, 1);
+      await new Promise((r) => setTimeout(r, 300));
+      const applied = await gql(
+        graphql,
+        'mutation($i: ApplyDeckOperationsInput!) { applyDeckOperations(input: $i) { status revision } }',
+        { i: { deckId: deck.id, baseRevision: deck.revision, operations: [{ type: 'UPDATE_DECK', props: { title: 'Back' } }] } },
+        alice.token,
+      );
+      expect(applied.data?.applyDeckOperations.status).toBe('APPLIED');
+      await again.done;
+      expect(again.results[0]).toEqual({ data: { deckEvents: { revision: deck.revision + 1 } } });
+    } finally {
+      await restarted.close();
+    }
   } finally {
     await client.dispose();
   }
