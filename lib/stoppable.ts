@@ -35,3 +35,31 @@ export function waiter(signal: AbortSignal): { wait(): Promise<void>; wake(): vo
     wake,
   };
 }
+
+/**
+ * Messages that callbacks (a pub/sub listener, a socket, a stream) push, read in order by one
+ * async generator: `items()` yields each as it arrives, waiting in between, until `close()` is
+ * called and the queue is drained, or `signal` aborts.
+ */
+export function inbox<T>(signal: AbortSignal): { push(item: T): void; close(): void; items(): AsyncGenerator<T> } {
+  const queue: T[] = [];
+  let closed = false;
+  const { wait, wake } = waiter(signal);
+  return {
+    push(item) {
+      queue.push(item);
+      wake();
+    },
+    close() {
+      closed = true;
+      wake();
+    },
+    async *items() {
+      while (!signal.aborted) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (closed) return;
+        await wait();
+      }
+    },
+  };
+}

@@ -21,7 +21,7 @@ import { type Client, createClient, type FormattedExecutionResult } from 'graphq
 import WebSocket from 'ws';
 import type { SubgraphName } from '../lib/config.js';
 import { counter } from '../lib/metrics.js';
-import { stoppable, waiter } from '../lib/stoppable.js';
+import { inbox, stoppable } from '../lib/stoppable.js';
 
 const subscriptionRoutes = counter('pptist_router_subscriptions_total', 'Subscriptions the router opened, by route (passthrough to one subgraph, or gateway) and subgraph');
 
@@ -166,36 +166,20 @@ class UpstreamClients {
 /** The subgraph's results for one subscription, as an async iterator the gateway's server can send. */
 function forward(subgraph: Subgraph, upstream: { client: Client; release(): void }, query: string, variables: Record<string, unknown> | undefined, operationName: string | undefined, authorization: string | undefined): AsyncIterableIterator<ExecutionResult> {
   return stoppable(async function* (signal) {
-    const queue: FormattedExecutionResult<Record<string, unknown>, unknown>[] = [];
-    let ended: { failure?: unknown } | null = null;
-    const { wait, wake } = waiter(signal);
+    const results = inbox<ExecutionResult>(signal);
     const unsubscribe = upstream.client.subscribe(
       { query, variables, operationName, ...(authorization && { extensions: { authorization } }) },
       {
-        next: (result) => {
-          queue.push(result);
-          wake();
-        },
+        next: (result) => results.push(resultOf(result)),
         error: (failure) => {
-          ended = { failure };
-          wake();
+          results.push(resultOfFailure(subgraph.name, failure));
+          results.close();
         },
-        complete: () => {
-          ended = {};
-          wake();
-        },
+        complete: () => results.close(),
       },
     );
     try {
-      while (!signal.aborted) {
-        while (queue.length > 0) yield resultOf(queue.shift()!);
-        const end = ended as { failure?: unknown } | null;
-        if (end) {
-          if (end.failure !== undefined) yield resultOfFailure(subgraph.name, end.failure);
-          return;
-        }
-        await wait();
-      }
+      yield* results.items();
     } finally {
       unsubscribe();
       upstream.release();

@@ -12,7 +12,7 @@ import { badInput, unauthenticated } from '../../lib/errors.js';
 import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import { userErrorFromZod } from '../../lib/graphql/user-error.js';
 import { LIMITS, rateSubject } from '../../lib/rate-limit.js';
-import { stoppable, waiter } from '../../lib/stoppable.js';
+import { inbox, stoppable } from '../../lib/stoppable.js';
 import { WritingTextCleaner } from './ai-writing-cleaner.js';
 import { offlineRewrite } from './ai-writing-offline.js';
 import { AI_WRITING_COMMANDS, type AiWritingRequest, writingMessages } from './ai-writing-prompts.js';
@@ -106,15 +106,13 @@ export class AiWritingService {
   }
 
   private async *write(userId: string, request: AiWritingRequest, endpoint: ModelEndpoint, signal: AbortSignal): AsyncGenerator<AiWritingEvent> {
-    const { wait, wake } = waiter(signal);
+    const chunks = inbox<string>(signal);
     const cleaner = new WritingTextCleaner();
-    const pending: string[] = [];
     let written = '';
     const take = (text: string) => {
       if (!text) return;
-      pending.push(text);
+      chunks.push(text);
       written += text;
-      wake();
     };
     let outcome: CallOutcome | undefined;
     // Usage is recorded even when the client left before the end: the provider bills it anyway.
@@ -128,14 +126,10 @@ export class AiWritingService {
       .catch((error: unknown) => ({ ok: false, error }) as const)
       .then((result) => {
         outcome = result;
-        wake();
+        chunks.close();
       });
 
-    for (;;) {
-      while (pending.length > 0) yield event('CHUNK', { text: pending.shift()!, model: endpoint.name });
-      if (outcome || signal.aborted) break;
-      await wait();
-    }
+    for await (const text of chunks.items()) yield event('CHUNK', { text, model: endpoint.name });
     if (signal.aborted || !outcome) return;
     const usage = outcome.ok ? { promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens, costUsd: outcome.usage.costUsd } : NO_USAGE;
     if (outcome.ok && written.trim()) {

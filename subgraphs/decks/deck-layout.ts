@@ -16,7 +16,7 @@ import type { PptistDocument } from '../../lib/pptist/document.js';
 import { listen, type PubSub, topics } from '../../lib/pubsub.js';
 import { inJobSpan, QueueName, queuePrefix, withTrace, type TracedJobData } from '../../lib/queues.js';
 import { createRedis, type Redis } from '../../lib/redis.js';
-import { stoppable, waiter } from '../../lib/stoppable.js';
+import { inbox, stoppable } from '../../lib/stoppable.js';
 import type { BatchOutcome, CollaborationService } from './collaboration-service.js';
 import { targetedSlideIds } from './deck-operations.js';
 import { assembleDocument } from './deck-parts.js';
@@ -138,22 +138,14 @@ export class DeckLayout {
   }
 
   private async *follow(deck: Deck, signal: AbortSignal): AsyncGenerator<LayoutFindingsMessage> {
-    const queue: LayoutFindingsMessage[] = [];
-    const { wait, wake } = waiter(signal);
+    const messages = inbox<LayoutFindingsMessage>(signal);
     // Listening before the first report, so no check published meanwhile is missed.
-    const unsubscribe = await listen<LayoutFindingsMessage>(this.pubsub, topics.deckLayout(deck.id), (message) => {
-      queue.push(message);
-      wake();
-    });
+    const unsubscribe = await listen<LayoutFindingsMessage>(this.pubsub, topics.deckLayout(deck.id), (message) => messages.push(message));
     try {
       const first = await this.analyze(deck);
       yield first;
-      while (!signal.aborted) {
-        while (queue.length > 0) {
-          const message = queue.shift()!;
-          if (message.revision > first.revision) yield message;
-        }
-        await wait();
+      for await (const message of messages.items()) {
+        if (message.revision > first.revision) yield message;
       }
     } finally {
       unsubscribe();

@@ -4,7 +4,7 @@
 // on Redis, so a subscriber on any replica only ever needs the newest one.
 import { listen, type PubSub, topics } from '../../lib/pubsub.js';
 import type { Redis } from '../../lib/redis.js';
-import { stoppable, waiter } from '../../lib/stoppable.js';
+import { inbox, stoppable } from '../../lib/stoppable.js';
 import type { DeckLock, DeckLocks } from './deck-locks.js';
 
 export interface PresenceTiming {
@@ -138,26 +138,18 @@ export class DeckPresence {
   }
 
   private async *follow(deckId: string, leaveAs: { userId: string; clientId: string } | null, signal: AbortSignal): AsyncGenerator<PresenceMessage> {
-    const queue: PresenceMessage[] = [];
-    const { wait, wake } = waiter(signal);
-    const unsubscribe = await listen<PresenceMessage>(this.pubsub, topics.deckPresence(deckId), (message) => {
-      queue.push(message);
-      wake();
-    });
+    const messages = inbox<PresenceMessage>(signal);
+    const unsubscribe = await listen<PresenceMessage>(this.pubsub, topics.deckPresence(deckId), (message) => messages.push(message));
     const sweeper = setInterval(() => void this.sweep(deckId).catch(() => undefined), this.timing.sweepMs);
     try {
       await this.sweep(deckId);
       const seq = Number((await this.redis.get(seqKey(deckId))) ?? 0);
       let last = seq;
       yield { deckId, seq, change: 'SNAPSHOT', participant: null, lock: null, ...(await this.snapshot(deckId)) };
-      while (!signal.aborted) {
-        while (queue.length > 0) {
-          const message = queue.shift()!;
-          if (message.seq <= last) continue;
-          last = message.seq;
-          yield message;
-        }
-        await wait();
+      for await (const message of messages.items()) {
+        if (message.seq <= last) continue;
+        last = message.seq;
+        yield message;
       }
     } finally {
       clearInterval(sweeper);
