@@ -20,25 +20,32 @@ export interface ProcessStack {
   close(): Promise<void>;
 }
 
-async function waitFor(url: string, name: string, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) while starting`);
+const BOOT_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** Resolves once `url` answers 2xx; fails if `child` exits first or the boot takes too long. */
+export async function waitUntilOk(url: string, name: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + BOOT_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
     } catch {
-      // not listening yet
+      // Not listening yet.
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((done) => setTimeout(done, 100));
   }
-  throw new Error(`${name} did not become ready at ${url}`);
+  throw new Error(`${name} did not answer ${url} within ${BOOT_TIMEOUT_MS / 1000} s`);
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
+/** SIGTERM runs the service's graceful shutdown; SIGKILL only if that hangs. */
+export async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Starts the platform's processes on free ports; `close` stops them (router first) with SIGTERM. */
@@ -75,15 +82,15 @@ export async function startProcessStack(): Promise<ProcessStack> {
     return child;
   };
   const close = async () => {
-    for (const child of [...children].reverse()) await stopChild(child);
+    for (const child of [...children].reverse()) await stopService(child);
   };
   try {
     const subgraphs = (['users', 'decks', 'ai', 'media'] as const).map((name) => [name, start(`subgraphs/${name}/main.ts`)] as const);
     start('subgraphs/ai/worker-main.ts');
     start('subgraphs/media/worker-main.ts');
-    await Promise.all(subgraphs.map(([name, child]) => waitFor(`http://127.0.0.1:${ports[name]}/health`, name, child)));
+    await Promise.all(subgraphs.map(([name, child]) => waitUntilOk(`http://127.0.0.1:${ports[name]}/health`, name, child)));
     const router = start('router/main.ts');
-    await waitFor(`http://127.0.0.1:${ports.router}/readiness`, 'router', router);
+    await waitUntilOk(`http://127.0.0.1:${ports.router}/readiness`, 'router', router);
   } catch (error) {
     await close();
     throw error;

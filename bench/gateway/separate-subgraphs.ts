@@ -8,10 +8,9 @@ import { SUBGRAPH_NAMES, type SubgraphName, parseConfig } from '../../lib/config
 import { createRouterServer } from '../../router/server.js';
 import { freePort } from '../../scripts/local-services.js';
 import type { Stack } from '../../test/stack.js';
+import { stopService, waitUntilOk } from '../process-stack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BOOT_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
 
 interface SubgraphProcess {
   name: SubgraphName;
@@ -51,27 +50,5 @@ async function spawnSubgraph(name: SubgraphName): Promise<SubgraphProcess> {
   return { name, url: `http://127.0.0.1:${port}/graphql`, child };
 }
 
-async function waitUntilHealthy({ name, url, child }: SubgraphProcess): Promise<void> {
-  const health = url.replace(/\/graphql$/, '/health');
-  const deadline = Date.now() + BOOT_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} subgraph exited with code ${child.exitCode} while starting`);
-    try {
-      if ((await fetch(health, { signal: AbortSignal.timeout(2_000) })).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`${name} subgraph did not answer ${health} within ${BOOT_TIMEOUT_MS / 1000} s`);
-}
-
-/** SIGTERM runs the subgraph's graceful shutdown; SIGKILL only if that hangs. */
-async function stopSubgraph({ child }: SubgraphProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
+const waitUntilHealthy = ({ name, url, child }: SubgraphProcess) => waitUntilOk(url.replace(/\/graphql$/, '/health'), `${name} subgraph`, child);
+const stopSubgraph = ({ child }: SubgraphProcess) => stopService(child);
