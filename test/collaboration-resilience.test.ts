@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { type LocalService, startRedis } from '../scripts/local-services.js';
 import { createPrisma } from '../lib/db.js';
 import { Redis } from '../lib/redis.js';
-import { applyBatch, comparable, DeckFollower, documentWithSlides, serverState, textElement } from './deck-follower.js';
+import { applyBatch, comparable, DeckFollower, documentWithSlides, randomEdit, serverState, textElement } from './deck-follower.js';
+import { seededRandom } from './seeded-random.js';
 import { gql, type Stack, signUp, startStack } from './stack.js';
 
 let redis: LocalService;
@@ -31,7 +32,9 @@ beforeAll(async () => {
   // (Nothing may read the configuration before this line: it is parsed once, on first use.)
   process.env.REDIS_URL = redis.url;
   prisma = createPrisma();
-  stack = await startStack({ decksReplicas: 2, decks: { logRetention: LOG_RETENTION } });
+  // The replica sends every batch down the locked path, the primary applies to the deck as it
+  // remembers it: edits through both at once check that each path sees the other's writes.
+  stack = await startStack({ decksReplicas: 2, decks: { logRetention: LOG_RETENTION }, decksReplica: { optimisticAttempts: 0 } });
 });
 
 afterAll(async () => {
@@ -107,6 +110,52 @@ describe('across replicas', () => {
     }
     await Promise.all([onReplica.close(), onPrimary.close()]);
   });
+});
+
+describe('both write paths at once', () => {
+  it('clients editing through both replicas concurrently converge, every applied batch logged once; a retry through the other replica applies nothing new', async () => {
+    const owner = await signUp(stack.routerUrl, 'Owner');
+    const deck = await newDeck(stack.routerUrl, owner.token);
+    const routes = [stack.routerUrl, stack.replicaRouterUrl!, stack.routerUrl, stack.replicaRouterUrl!];
+    const followers = await Promise.all(routes.map((url) => DeckFollower.open(url, owner.token, deck.id)));
+    const random = seededRandom(20261128);
+    let counter = 0;
+    let conflicts = 0;
+    const applied: { batchId: string; revision: number; input: Parameters<typeof applyBatch>[2] }[] = [];
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        routes.map(async (url, i) => {
+          const me = followers[i]!;
+          const input = { deckId: deck.id, baseRevision: me.revision, batchId: randomUUID(), operations: [randomEdit(me.state, random, () => `r${i}-${counter++}`)] };
+          const result = await applyBatch(url, owner.token, input);
+          if (result.status === 'APPLIED') applied.push({ batchId: input.batchId, revision: result.revision, input });
+          else if (result.status === 'CONFLICT') conflicts++;
+          else throw new Error(`rejected: ${JSON.stringify(result.error)}`);
+        }),
+      );
+    }
+    const server = await serverState(stack.routerUrl, owner.token, deck.id);
+    expect(server.revision).toBe(deck.revision + applied.length);
+    expect(new Set(applied.map((a) => a.revision)).size).toBe(applied.length);
+    await Promise.all(followers.map((f) => f.waitForRevision(server.revision)));
+    for (const follower of followers) {
+      expect(follower.error).toBeUndefined();
+      expect(comparable(follower.state)).toEqual(comparable(server.state));
+      expect(follower.events.filter((e) => e.batchId).map((e) => e.batchId).sort()).toEqual(applied.map((a) => a.batchId).sort());
+    }
+    expect(applied.length).toBeGreaterThan(40);
+    expect(conflicts).toBeGreaterThan(0);
+
+    // The newest batch sent again through either path (older ones are compacted away in this file's
+    // stack): answered with what it did.
+    const newest = applied.at(-1)!;
+    for (const url of [stack.routerUrl, stack.replicaRouterUrl!]) {
+      const retry = await applyBatch(url, owner.token, newest.input);
+      expect(retry).toMatchObject({ status: 'APPLIED', revision: newest.revision, batch: { batchId: newest.batchId } });
+    }
+    expect((await serverState(stack.routerUrl, owner.token, deck.id)).revision).toBe(server.revision);
+    await Promise.all(followers.map((f) => f.close()));
+  }, 60_000);
 });
 
 describe('a Redis restart', () => {

@@ -2,7 +2,8 @@
 // clients converge, conflicts come back as data, locks and undo behave, permissions hold.
 import { randomUUID } from 'node:crypto';
 import type { DeckOperation } from '../subgraphs/decks/deck-operations.js';
-import { applyBatch, comparable, DeckFollower, documentWithSlides, revert, serverState, textElement } from './deck-follower.js';
+import { applyBatch, comparable, DeckFollower, documentWithSlides, randomEdit, revert, serverState, textElement } from './deck-follower.js';
+import { seededRandom } from './seeded-random.js';
 import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
 
 let stack: Stack;
@@ -99,9 +100,7 @@ describe('operation batches', () => {
     const deck = await newDeck(owner);
     for (const editor of editors.slice(1)) await share(owner, deck.id, editor.userId, 'EDITOR');
     const followers = await Promise.all(editors.map((e) => DeckFollower.open(stack.routerUrl, e.token, deck.id)));
-    let seed = 20261127;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pick = <T>(items: T[]): T | undefined => items[Math.floor(random() * items.length)];
+    const random = seededRandom(20261127);
     let counter = 0;
     let conflicts = 0;
     let applied = 0;
@@ -109,19 +108,7 @@ describe('operation batches', () => {
     // Each editor builds operations from its own (possibly stale) copy, as a real editor would.
     async function edit(index: number): Promise<void> {
       const me = followers[index]!;
-      const slides = me.state.slides;
-      const target = pick(slides);
-      const roll = random();
-      let op: DeckOperation;
-      if (!target || roll < 0.25) op = { type: 'INSERT_SLIDE', slide: slide(`n${index}-${counter++}`, [textElement(`e${counter}`)]), afterSlideId: pick(slides)?.id ?? null };
-      else if (roll < 0.4 && slides.length > 1) op = { type: 'DELETE_SLIDE', slideId: target.id };
-      else if (roll < 0.6) op = { type: 'MOVE_SLIDE', slideId: target.id, afterSlideId: pick(slides.filter((s) => s.id !== target.id))?.id ?? null };
-      else {
-        const element = pick((target.content?.elements ?? []) as { id: string }[]);
-        op = element
-          ? { type: 'UPDATE_ELEMENT', slideId: target.id, elementId: element.id, props: { left: Math.floor(random() * 600), top: Math.floor(random() * 400) } }
-          : { type: 'INSERT_ELEMENT', slideId: target.id, element: textElement(`x${counter++}`) };
-      }
+      const op = randomEdit(me.state, random, () => `n${index}-${counter++}`);
       const result = await applyBatch(stack.routerUrl, editors[index]!.token, { deckId: deck.id, baseRevision: me.revision, operations: [op], clientId: `editor-${index}` });
       if (result.status === 'APPLIED') applied++;
       else if (result.status === 'CONFLICT') conflicts++;

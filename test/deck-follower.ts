@@ -27,6 +27,27 @@ export function documentWithSlides(title: string, slides: ({ id: string } & Reco
   return { ...emptyDocument(title), slides };
 }
 
+/**
+ * One operation an editor might make on its (possibly stale) copy: insert, delete or move a slide,
+ * move or insert an element. Randomized co-editing tests build their batches from these.
+ */
+export function randomEdit(state: DeckState, random: () => number, newId: () => string): DeckOperation {
+  const pick = <T>(items: T[]): T | undefined => items[Math.floor(random() * items.length)];
+  const slides = state.slides;
+  const target = pick(slides);
+  const roll = random();
+  if (!target || roll < 0.25) {
+    const id = newId();
+    return { type: 'INSERT_SLIDE', slide: { id, elements: [textElement(`${id}-t`)], background: { type: 'solid', color: '#ffffff' } }, afterSlideId: pick(slides)?.id ?? null };
+  }
+  if (roll < 0.4 && slides.length > 1) return { type: 'DELETE_SLIDE', slideId: target.id };
+  if (roll < 0.6) return { type: 'MOVE_SLIDE', slideId: target.id, afterSlideId: pick(slides.filter((s) => s.id !== target.id))?.id ?? null };
+  const element = pick((target.content?.elements ?? []) as { id: string }[]);
+  return element
+    ? { type: 'UPDATE_ELEMENT', slideId: target.id, elementId: element.id, props: { left: Math.floor(random() * 600), top: Math.floor(random() * 400) } }
+    : { type: 'INSERT_ELEMENT', slideId: target.id, element: textElement(newId()) };
+}
+
 const EVENT_FIELDS = 'type revision kind clientId batchId operations reason actor { id }';
 const BATCH_FIELDS = `status applied revision conflicts { operationIndex code message slideId elementId property currentValue }
   batch { revision batchId } error { code message field } lock { slideId elementId holder { id } expiresAt }`;

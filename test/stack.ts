@@ -42,6 +42,8 @@ export interface StackOptions {
   /** Two decks replicas, each behind its own router, sharing Postgres and Redis with the rest. */
   decksReplicas?: 1 | 2;
   decks?: Omit<Parameters<typeof createDecksServer>[0] & object, 'prisma'>;
+  /** The second decks replica's settings where they differ from `decks`. */
+  decksReplica?: Omit<Parameters<typeof createDecksServer>[0] & object, 'prisma'>;
   /** The ai worker's settings (short retries and breaker windows in tests); `false`: no worker. */
   worker?: Omit<AiWorkerOptions, 'prisma' | 'agent'> | false;
   ai?: Omit<Parameters<typeof createAiServer>[0] & object, 'prisma' | 'agent'>;
@@ -78,7 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const running = new Map<SubgraphKey | 'decks-replica' | 'replica-router', RunningServer>([['users', users], ['decks', decks], ['ai', ai], ['media', media]]);
   let replicaRouterUrl: string | undefined;
   if (options.decksReplicas === 2) {
-    const replica = await createDecksServer({ queuePrefix, ...options.decks }).listen(0);
+    const replica = await createDecksServer({ queuePrefix, ...options.decks, ...options.decksReplica }).listen(0);
     const replicaRouter = await createRouterServer({ config: { ...config, subgraphUrls: { ...config.subgraphUrls, decks: replica.url } } }).listen(0);
     running.set('decks-replica', replica);
     running.set('replica-router', replicaRouter);

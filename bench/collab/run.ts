@@ -25,12 +25,21 @@ import { startProcessStack } from '../process-stack.js';
 /** What the bench uses of a stack, whichever topology runs it. */
 type Stack = Pick<FullStack, 'routerUrl'>;
 
-/** The scenarios, in this order; each editor edits only its own slide, so there must be a slide each. */
-const EDITOR_COUNTS = [10, 50] as const;
 const SLIDES = 60;
 const ELEMENTS_PER_SLIDE = 3;
 /** Edits per editor before each scenario's measurements, not counted (connections, JIT, caches). */
 const WARM_UP_EDITS = 2;
+/** BENCH_EDITORS=50 (or "10,50"): run only these rows, e.g. to profile one; 10 and 50 by default. */
+function editorCountsFromEnv(): number[] {
+  const raw = process.env.BENCH_EDITORS;
+  if (!raw) return [10, 50];
+  const counts = raw.split(',').map(Number);
+  if (!counts.every((n) => Number.isInteger(n) && n >= 2 && n <= SLIDES)) throw new Error(`BENCH_EDITORS must list whole numbers from 2 to ${SLIDES}, got ${raw}`);
+  return counts;
+}
+
+/** The scenarios, in this order; each editor edits only its own slide, so there must be a slide each. */
+const EDITOR_COUNTS = editorCountsFromEnv();
 /** The issue's goal for the 50-editor row. */
 const GOAL_P99_MS = 50;
 const settings = {

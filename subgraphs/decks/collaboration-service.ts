@@ -13,12 +13,26 @@ import { DEFAULT_LOCK_SECONDS, type DeckLock, type LockTarget, MAX_LOCK_SECONDS 
 import { applyOperations, type DeckOperation, DeckOperationListSchema, type OperationConflict, targetedSlideIds } from './deck-operations.js';
 import { assembleDocument } from './deck-parts.js';
 import { type DeckEventMessage, type DeckEvents, eventFromBatch } from './deck-events.js';
+import { DEFAULT_DECK_CACHE_BYTES, DeckStateCache } from './deck-state-cache.js';
 import type { DeckPresence, Participant } from './deck-presence.js';
 import type { Deck, DeckRole, DeckStore, DocumentParts } from './deck-store.js';
 import { type BatchKind, type DeckOperationBatch, type LockedDeck, type OperationLogStore, prismaSql, type Sql } from './operation-log-store.js';
 
 /** How many revisions of log a deck keeps; older ones are folded into a snapshot. */
 export const DEFAULT_LOG_RETENTION = 1000;
+
+/** Fast-path tries before a batch takes the deck's row lock (each one a read after another process wrote). */
+export const DEFAULT_OPTIMISTIC_ATTEMPTS = 3;
+
+export interface CollaborationOptions {
+  /** How many revisions of log a deck keeps before compaction. */
+  logRetention: number;
+  afterCommit?: (deckId: string) => void;
+  /** Fast-path tries per batch; 0 sends every batch down the locked path (tests compare both). */
+  optimisticAttempts: number;
+  /** The budget of remembered deck states (`DeckStateCache`). */
+  deckCacheBytes: number;
+}
 
 export type BatchOutcome =
   | { status: 'APPLIED'; revision: number; event: DeckEventMessage; conflicts: [] }
@@ -33,10 +47,10 @@ export interface BatchInput {
   clientId?: string | null;
 }
 
-/** What a transaction decided to apply (or an outcome that needs no change). */
-type Plan =
-  | { operations: DeckOperation[]; baseRevision: number; kind: BatchKind; reverts?: DeckOperationBatch; locksChecked?: boolean }
-  | { outcome: BatchOutcome };
+/** What a locked transaction decided to apply (or an outcome that needs no change). */
+type Plan = { operations: DeckOperation[]; baseRevision: number; kind: BatchKind; reverts?: DeckOperationBatch } | { outcome: BatchOutcome };
+
+const appliedEarlier = (earlier: DeckOperationBatch): BatchOutcome => ({ status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] });
 
 const rejected = (revision: number, code: string, message: string, field?: string, lock?: DeckLock): BatchOutcome => ({ status: 'REJECTED', revision, conflicts: [], error: { code, message, field }, ...(lock && { lock }) });
 
@@ -52,8 +66,20 @@ export class CollaborationService {
     private readonly events: DeckEvents,
     readonly presence: DeckPresence,
     private readonly logger: Logger,
-    private readonly options: { logRetention: number; afterCommit?: (deckId: string) => void } = { logRetention: DEFAULT_LOG_RETENTION },
-  ) {}
+    options: Partial<CollaborationOptions> = {},
+  ) {
+    this.options = {
+      logRetention: options.logRetention ?? DEFAULT_LOG_RETENTION,
+      optimisticAttempts: options.optimisticAttempts ?? DEFAULT_OPTIMISTIC_ATTEMPTS,
+      deckCacheBytes: options.deckCacheBytes ?? DEFAULT_DECK_CACHE_BYTES,
+      afterCommit: options.afterCommit,
+    };
+    this.known = new DeckStateCache(this.options.deckCacheBytes);
+  }
+
+  private readonly options: CollaborationOptions;
+  /** The decks this process wrote or read last, and one batch at a time per deck. */
+  private readonly known: DeckStateCache;
 
   // ---------------------------------------------------------------- batches
 
@@ -66,15 +92,10 @@ export class CollaborationService {
     }
     const clientProblem = checkClientIds(input);
     if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
-    // Checked before the deck row is locked, so a slow Redis never holds up other editors' batches.
+    // Checked before the batch waits its turn, so a slow Redis never holds up other editors' batches.
     const lock = await this.presence.locks.blocking(deck.id, viewer.userId, parsed.data);
     if (lock) return lockedOut(deck.revision, lock);
-    return this.commit(viewer, deck.id, input, async (locked) => {
-      if (input.baseRevision < 0 || input.baseRevision > locked.revision) {
-        return { outcome: rejected(locked.revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${locked.revision})`, 'baseRevision') };
-      }
-      return { operations: parsed.data, baseRevision: input.baseRevision, kind: 'EDIT', locksChecked: true };
-    });
+    return this.known.inTurn(deck.id, () => this.applyToKnownState(viewer, deck.id, input, parsed.data));
   }
 
   /** Reverts the person's own last batch, even after others edited elsewhere. */
@@ -90,23 +111,73 @@ export class CollaborationService {
   private async revert(viewer: Viewer, deck: Deck, input: { batchId?: string | null; clientId?: string | null }, kind: 'UNDO' | 'REDO'): Promise<BatchOutcome> {
     const clientProblem = checkClientIds(input);
     if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
-    return this.commit(viewer, deck.id, input, async (locked, sql) => {
-      const row = kind === 'UNDO' ? await this.log.lastUndoable(sql, deck.id, viewer.userId) : await this.log.lastRedoable(sql, deck.id, viewer.userId);
-      if (!row) return { outcome: rejected(locked.revision, kind === 'UNDO' ? 'NOTHING_TO_UNDO' : 'NOTHING_TO_REDO', `You have nothing to ${kind.toLowerCase()} in this deck`) };
-      // The inverse was computed against the state the batch applied to; based on that revision,
-      // it conflicts exactly where someone changed the same properties afterwards.
-      return { operations: row.inverse as DeckOperation[], baseRevision: row.revision, kind, reverts: row };
+    return this.known.inTurn(deck.id, () =>
+      this.commitLocked(viewer, deck.id, input, async (locked, sql) => {
+        const row = kind === 'UNDO' ? await this.log.lastUndoable(sql, deck.id, viewer.userId) : await this.log.lastRedoable(sql, deck.id, viewer.userId);
+        if (!row) return { outcome: rejected(locked.revision, kind === 'UNDO' ? 'NOTHING_TO_UNDO' : 'NOTHING_TO_REDO', `You have nothing to ${kind.toLowerCase()} in this deck`) };
+        // The inverse was computed against the state the batch applied to; based on that revision,
+        // it conflicts exactly where someone changed the same properties afterwards.
+        return { operations: row.inverse as DeckOperation[], baseRevision: row.revision, kind, reverts: row };
+      }),
+    );
+  }
+
+  /**
+   * The fast path of an edit: apply to the deck as this process last knew it (or as read now) and
+   * write with one statement that holds only if nobody wrote since. A refusal decided on the
+   * remembered state is decided again on a fresh read; when other processes keep moving the deck,
+   * the batch takes the row lock instead (`commitLocked`).
+   */
+  private async applyToKnownState(viewer: Viewer, deckId: string, input: BatchInput, operations: DeckOperation[]): Promise<BatchOutcome> {
+    const batchId = input.batchId ?? randomUUID();
+    for (let attempt = 0; attempt < this.options.optimisticAttempts; attempt++) {
+      const remembered = this.known.take(deckId);
+      const known = remembered ?? (await this.log.loadDeckState(deckId));
+      if (!known || ('deleted' in known && known.deleted)) return rejected(known?.revision ?? 0, 'NOT_FOUND', `Deck ${deckId} not found`);
+      if (input.baseRevision < 0 || input.baseRevision > known.revision) {
+        if (remembered) continue;
+        return rejected(known.revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${known.revision})`, 'baseRevision');
+      }
+      const revision = known.revision + 1;
+      const result = applyOperations(known.state, operations, { revision, baseRevision: input.baseRevision, mode: 'server' });
+      if (result.conflicts.length > 0 || result.invalid) {
+        if (remembered) continue;
+        // A retry of a batch that did apply answers with what it did, not with conflicts against itself.
+        const earlier = input.batchId ? await this.log.findBatch(this.log.outsideTransaction, deckId, batchId) : null;
+        if (earlier) return appliedEarlier(earlier);
+        if (result.invalid) return rejected(known.revision, 'BAD_USER_INPUT', result.invalid.message, result.invalid.path);
+        return { status: 'CONFLICT', revision: known.revision, conflicts: result.conflicts };
+      }
+      const batch = { deckId, revision, kind: 'EDIT' as const, actorId: viewer.userId, clientId: input.clientId ?? null, batchId, operations: result.applied, inverse: result.inverse, revertsRevision: null };
+      const written = await this.log.writeBatch(null, known.state, result.changes, batch, known.revision);
+      if (written === 'duplicate') {
+        const earlier = await this.log.findBatch(this.log.outsideTransaction, deckId, batchId);
+        if (earlier) return appliedEarlier(earlier);
+        continue;
+      }
+      if (!written) continue;
+      this.known.put(deckId, { revision, logFloor: written.logFloor, state: known.state, bytes: known.bytes + written.bytes });
+      return this.announce({ status: 'APPLIED', revision, event: eventFromBatch(written.row), conflicts: [] }, written.logFloor);
+    }
+    return this.commitLocked(viewer, deckId, input, async (locked) => {
+      if (input.baseRevision < 0 || input.baseRevision > locked.revision) {
+        return { outcome: rejected(locked.revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${locked.revision})`, 'baseRevision') };
+      }
+      return { operations, baseRevision: input.baseRevision, kind: 'EDIT' };
     });
   }
 
   /**
-   * The one write path: lock the deck row, let `plan` decide, refuse locked targets, apply with
-   * conflict checks, write slides + deck + log row, then publish. A batch id seen before returns the
-   * earlier result instead of applying twice.
+   * The locked write path (undo, redo, and edits on a deck other processes keep moving): lock the
+   * deck row, let `plan` decide, refuse locked targets, apply with conflict checks, write slides +
+   * deck + log row, then publish. A batch id seen before returns the earlier result instead of
+   * applying twice.
    */
-  private async commit(viewer: Viewer, deckId: string, input: { batchId?: string | null; clientId?: string | null }, plan: (locked: LockedDeck, sql: Sql) => Promise<Plan>): Promise<BatchOutcome> {
+  private async commitLocked(viewer: Viewer, deckId: string, input: { batchId?: string | null; clientId?: string | null }, plan: (locked: LockedDeck, sql: Sql) => Promise<Plan>): Promise<BatchOutcome> {
     const batchId = input.batchId ?? randomUUID();
-    let committed: { compactionDue: boolean } | null = null;
+    // What this process remembered of the deck is about to be out of date.
+    this.known.drop(deckId);
+    let logFloor: number | null = null;
     const outcome = await this.log.batchTransaction(async (sql): Promise<BatchOutcome> => {
       const locked = await this.log.lockDeck(sql, deckId);
       if (!locked || locked.deleted) return rejected(locked?.revision ?? 0, 'NOT_FOUND', `Deck ${deckId} not found`);
@@ -114,36 +185,49 @@ export class CollaborationService {
       if ('outcome' in decided) {
         // A retried undo finds nothing left to undo: answer with what the first attempt did.
         const earlier = input.batchId ? await this.log.findBatch(sql, deckId, batchId) : null;
-        return earlier ? { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] } : decided.outcome;
+        return earlier ? appliedEarlier(earlier) : decided.outcome;
       }
       const { state, earlier } = await this.log.readForBatch(sql, locked, targetedSlideIds(decided.operations), input.batchId ? batchId : null);
-      if (earlier) return { status: 'APPLIED', revision: earlier.revision, event: eventFromBatch(earlier), conflicts: [] };
-      const lock = decided.locksChecked ? null : await this.presence.locks.blocking(deckId, viewer.userId, decided.operations);
+      if (earlier) return appliedEarlier(earlier);
+      const lock = decided.kind === 'EDIT' ? null : await this.presence.locks.blocking(deckId, viewer.userId, decided.operations);
       if (lock) return lockedOut(locked.revision, lock);
       const revision = locked.revision + 1;
       const result = applyOperations(state, decided.operations, { revision, baseRevision: decided.baseRevision, mode: 'server' });
       if (result.conflicts.length > 0) return { status: 'CONFLICT', revision: locked.revision, conflicts: result.conflicts };
       if (result.invalid) return rejected(locked.revision, 'BAD_USER_INPUT', result.invalid.message, result.invalid.path);
-      const row = await this.log.commit(sql, state, result.changes, {
-        deckId,
-        revision,
-        kind: decided.kind,
-        actorId: viewer.userId,
-        clientId: input.clientId ?? null,
-        batchId,
-        operations: result.applied,
-        inverse: result.inverse,
-        revertsRevision: decided.reverts ? (decided.reverts.revertsRevision ?? decided.reverts.revision) : null,
-      });
+      const written = await this.log.writeBatch(
+        sql,
+        state,
+        result.changes,
+        {
+          deckId,
+          revision,
+          kind: decided.kind,
+          actorId: viewer.userId,
+          clientId: input.clientId ?? null,
+          batchId,
+          operations: result.applied,
+          inverse: result.inverse,
+          revertsRevision: decided.reverts ? (decided.reverts.revertsRevision ?? decided.reverts.revision) : null,
+        },
+        locked.revision,
+      );
+      // Under the row lock, with the batch id checked above, neither can happen.
+      if (!written || written === 'duplicate') throw new Error(`deck ${deckId} moved under its row lock`);
       if (decided.reverts) await this.log.markReverted(sql, deckId, decided.reverts.revision, revision);
-      committed = { compactionDue: revision - locked.logFloor >= 2 * this.options.logRetention };
-      return { status: 'APPLIED', revision, event: eventFromBatch(row), conflicts: [] };
+      logFloor = written.logFloor;
+      return { status: 'APPLIED', revision, event: eventFromBatch(written.row), conflicts: [] };
     });
-    if (committed && outcome.status === 'APPLIED') {
-      this.events.publish(outcome.event);
-      this.options.afterCommit?.(deckId);
-      if ((committed as { compactionDue: boolean }).compactionDue) void this.compactIfDue(deckId).catch((err: unknown) => this.logger.error({ err, deckId }, 'log compaction failed'));
-    }
+    return logFloor === null ? outcome : this.announce(outcome, logFloor);
+  }
+
+  /** After a batch is in the log: subscribers, the layout check, and compaction when due. */
+  private announce(outcome: BatchOutcome, logFloor: number): BatchOutcome {
+    if (outcome.status !== 'APPLIED') return outcome;
+    const deckId = outcome.event.deckId;
+    this.events.publish(outcome.event);
+    this.options.afterCommit?.(deckId);
+    if (outcome.revision - logFloor >= 2 * this.options.logRetention) void this.compactIfDue(deckId).catch((err: unknown) => this.logger.error({ err, deckId }, 'log compaction failed'));
     return outcome;
   }
 
@@ -151,7 +235,12 @@ export class CollaborationService {
    * Replaces the whole document (import, version restore) as one REPLACE revision: subscribers are
    * told to reload. `snapshot` keeps the document as it was first.
    */
-  async replaceDocument(viewer: Viewer, deckId: string, parts: DocumentParts, options: { expectedRevision?: number | null; snapshotKind: string }): Promise<Deck | null> {
+  replaceDocument(viewer: Viewer, deckId: string, parts: DocumentParts, options: { expectedRevision?: number | null; snapshotKind: string }): Promise<Deck | null> {
+    return this.known.inTurn(deckId, () => this.replaceInTurn(viewer, deckId, parts, options));
+  }
+
+  private async replaceInTurn(viewer: Viewer, deckId: string, parts: DocumentParts, options: { expectedRevision?: number | null; snapshotKind: string }): Promise<Deck | null> {
+    this.known.drop(deckId);
     const result = await this.log.transaction(async (tx) => {
       const locked = await this.log.lockDeck(prismaSql(tx), deckId);
       if (!locked || locked.deleted) return null;

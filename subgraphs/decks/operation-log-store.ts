@@ -12,6 +12,7 @@ import type { Prisma, PrismaClient } from '../../lib/db.js';
 import type { DeckOperationBatch } from '../../lib/generated/prisma/client.js';
 import { withSpan } from '../../lib/observability/tracing.js';
 import type { DeckState, SlideClock, SlideState } from './deck-operations.js';
+import type { KnownDeck } from './deck-state-cache.js';
 
 export type { DeckOperationBatch };
 type Tx = Prisma.TransactionClient;
@@ -131,6 +132,9 @@ export class OperationLogStore {
     return this.pool.end();
   }
 
+  /** One statement outside any transaction (atomic on its own). */
+  readonly outsideTransaction: Sql = async <R>(text: string, values: unknown[]) => (await this.pool.query(text, values)).rows as R[];
+
   /**
    * Locks the deck row until the transaction ends. Reads of other tables come after, in their own
    * statement: under READ COMMITTED a statement that waited for the lock still reads other tables
@@ -181,54 +185,101 @@ export class OperationLogStore {
     };
   }
 
-  /** Writes the batch's changes and its log row, and moves the deck to `revision`: one statement. */
-  async commit(sql: Sql, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch): Promise<DeckOperationBatch> {
+  /**
+   * The deck's whole operation state, read without a lock in one statement (one snapshot): what a
+   * batch applied optimistically starts from (`DeckStateCache`). Null when there is no such deck.
+   */
+  async loadDeckState(deckId: string): Promise<(KnownDeck & { deleted: boolean }) | null> {
+    const [row] = await this.outsideTransaction<{ revision: number; log_floor: number; deleted: boolean; title: string; theme: unknown; width: number; height: number; field_clock: Record<string, number> | null; slides: string | null }>(
+      `SELECT d.revision, d.log_floor, d.deleted_at IS NOT NULL AS deleted, d.title, d.theme, d.width, d.height, d.field_clock,
+        (SELECT json_agg(json_build_array(s.id, s.order_key, s.content, s.clock) ORDER BY s.order_key COLLATE "C")::text
+         FROM decks.slides s WHERE s.deck_id = d.id) AS slides
+       FROM decks.decks d WHERE d.id = $1::uuid`,
+      [deckId],
+    );
+    if (!row) return null;
+    // Parsed here rather than by the driver so its size is known for the cache's budget.
+    const slides = (row.slides ? JSON.parse(row.slides) : []) as [string, string, SlideState['content'], SlideClock | null][];
+    return {
+      revision: row.revision,
+      logFloor: row.log_floor,
+      deleted: row.deleted,
+      bytes: row.slides?.length ?? 0,
+      state: {
+        fields: { title: row.title, theme: row.theme, width: row.width, height: row.height },
+        fieldClock: { ...row.field_clock },
+        slides: slides.map(([id, orderKey, content, clock]) => ({ id, orderKey, content, clock: clock ?? {} })),
+      },
+    };
+  }
+
+  /**
+   * Writes the batch's changes and its log row and moves the deck to `batch.revision`, in one
+   * statement that does all of it only if the deck is still at `expectedRevision` (and not
+   * deleted): under the row lock that always holds; for a batch applied to a cached state it is
+   * the check that nobody wrote in between. Null when the deck had moved on; 'duplicate' when a
+   * batch with this id is already in the log (a retry).
+   */
+  async writeBatch(sql: Sql | null, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch, expectedRevision: number): Promise<{ row: DeckOperationBatch; logFloor: number; bytes: number } | null | 'duplicate'> {
     const { deckId, revision } = batch;
     const written = [...changes.written].map((id) => {
       const slide = state.slides.find((s) => s.id === id)!;
       return { id, order_key: slide.orderKey, content: slide.content, clock: slide.clock ?? {} };
     });
     const fields = changes.deck ? state.fields : null;
-    const [row] = await sql<{ created_at: Date }>(
-      `WITH removed AS (
-        DELETE FROM decks.slides WHERE deck_id = $1::uuid AND id = ANY($2::text[])
-      ), written AS (
-        INSERT INTO decks.slides (deck_id, id, order_key, content, clock, updated_at)
-        SELECT $1::uuid, s.id, s.order_key, s.content, s.clock, now()
-        FROM jsonb_to_recordset($3::jsonb) AS s(id text, order_key text, content jsonb, clock jsonb)
-        ON CONFLICT (deck_id, id) DO UPDATE SET order_key = EXCLUDED.order_key, content = EXCLUDED.content, clock = EXCLUDED.clock, updated_at = now()
-      ), moved AS (
-        UPDATE decks.decks SET revision = $4, updated_at = now(),
-          title = COALESCE($5::text, title),
-          theme = COALESCE($6::jsonb, theme),
-          width = COALESCE($7::double precision, width),
-          height = COALESCE($8::double precision, height),
-          field_clock = COALESCE($9::jsonb, field_clock)
-        WHERE id = $1::uuid
-      )
-      INSERT INTO decks.operations (deck_id, revision, kind, actor_id, client_id, batch_id, operations, inverse, reverts_revision)
-      VALUES ($1::uuid, $4, $10, $11::uuid, $12, $13::uuid, $14::jsonb, $15::jsonb, $16)
-      RETURNING created_at`,
-      [
-        deckId,
-        [...changes.deleted],
-        JSON.stringify(written),
-        revision,
-        fields?.title ?? null,
-        fields ? JSON.stringify(fields.theme) : null,
-        fields?.width ?? null,
-        fields?.height ?? null,
-        fields ? JSON.stringify(state.fieldClock) : null,
-        batch.kind,
-        batch.actorId,
-        batch.clientId,
-        batch.batchId,
-        JSON.stringify(batch.operations),
-        JSON.stringify(batch.inverse),
-        batch.revertsRevision,
-      ],
-    );
-    return { ...batch, revertedBy: null, createdAt: row!.created_at } as DeckOperationBatch;
+    const writtenJson = JSON.stringify(written);
+    try {
+      const [row] = await (sql ?? this.outsideTransaction)<{ log_floor: number; created_at: Date }>(
+        `WITH moved AS (
+          UPDATE decks.decks SET revision = $4, updated_at = now(),
+            title = COALESCE($5::text, title),
+            theme = COALESCE($6::jsonb, theme),
+            width = COALESCE($7::double precision, width),
+            height = COALESCE($8::double precision, height),
+            field_clock = COALESCE($9::jsonb, field_clock)
+          WHERE id = $1::uuid AND revision = $17 AND deleted_at IS NULL
+          RETURNING log_floor
+        ), removed AS (
+          DELETE FROM decks.slides WHERE deck_id = $1::uuid AND id = ANY($2::text[]) AND EXISTS (SELECT 1 FROM moved)
+        ), written AS (
+          INSERT INTO decks.slides (deck_id, id, order_key, content, clock, updated_at)
+          SELECT $1::uuid, s.id, s.order_key, s.content, s.clock, now()
+          FROM jsonb_to_recordset($3::jsonb) AS s(id text, order_key text, content jsonb, clock jsonb)
+          WHERE EXISTS (SELECT 1 FROM moved)
+          ON CONFLICT (deck_id, id) DO UPDATE SET order_key = EXCLUDED.order_key, content = EXCLUDED.content, clock = EXCLUDED.clock, updated_at = now()
+        ), logged AS (
+          INSERT INTO decks.operations (deck_id, revision, kind, actor_id, client_id, batch_id, operations, inverse, reverts_revision)
+          SELECT $1::uuid, $4, $10, $11::uuid, $12, $13::uuid, $14::jsonb, $15::jsonb, $16
+          WHERE EXISTS (SELECT 1 FROM moved)
+          RETURNING created_at
+        )
+        SELECT moved.log_floor, logged.created_at FROM moved, logged`,
+        [
+          deckId,
+          [...changes.deleted],
+          writtenJson,
+          revision,
+          fields?.title ?? null,
+          fields ? JSON.stringify(fields.theme) : null,
+          fields?.width ?? null,
+          fields?.height ?? null,
+          fields ? JSON.stringify(state.fieldClock) : null,
+          batch.kind,
+          batch.actorId,
+          batch.clientId,
+          batch.batchId,
+          JSON.stringify(batch.operations),
+          JSON.stringify(batch.inverse),
+          batch.revertsRevision,
+          expectedRevision,
+        ],
+      );
+      if (!row) return null;
+      return { row: { ...batch, revertedBy: null, createdAt: row.created_at } as DeckOperationBatch, logFloor: row.log_floor, bytes: writtenJson.length };
+    } catch (error) {
+      if (error instanceof pg.DatabaseError && error.code === '23505' && error.constraint === 'operations_deck_id_batch_id_key') return 'duplicate';
+      throw error;
+    }
   }
 
   async findBatch(sql: Sql, deckId: string, batchId: string): Promise<DeckOperationBatch | null> {

@@ -23,9 +23,10 @@ import { buildDecksSchema } from './schema/index.js';
 
 /**
  * `logRetention`: revisions of operation log kept per deck before compaction; `presence`: how fast
- * silent sessions expire. Tests lower both to see compaction and expiry happen.
+ * silent sessions expire. Tests lower both to see compaction and expiry happen, and set
+ * `optimisticAttempts: 0` to send every batch down the locked path.
  */
-export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: number; presence?: PresenceTiming; queuePrefix?: string; layoutDebounceMs?: number } = {}) {
+export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: number; optimisticAttempts?: number; presence?: PresenceTiming; queuePrefix?: string; layoutDebounceMs?: number } = {}) {
   const prisma = deps.prisma ?? createPrisma();
   const log = createLogger('decks');
   const pubsub = createPubSub('decks');
@@ -40,7 +41,7 @@ export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: 
     new DeckEvents(operationLog, pubsub, log),
     new DeckPresence(redis, pubsub, new DeckLocks(redis), deps.presence ?? DEFAULT_PRESENCE_TIMING),
     log,
-    { logRetention: deps.logRetention ?? DEFAULT_LOG_RETENTION, afterCommit: (deckId) => layout.schedule(deckId) },
+    { logRetention: deps.logRetention ?? DEFAULT_LOG_RETENTION, optimisticAttempts: deps.optimisticAttempts, afterCommit: (deckId) => layout.schedule(deckId) },
   );
   const decks = new DeckService(deckStore, collaboration);
   const commentStore = new CommentStore(prisma);
