@@ -26,24 +26,30 @@ export function clientFrom(headers: Record<string, string | string[] | undefined
 /**
  * No Authorization -> anonymous. A present but bad token is an error, not anonymity: a client
  * with an expired token must be told to refresh, not silently shown the public view.
+ *
+ * `meanwhile` (the router's rate limit, keyed by the verified caller) runs during the revocation
+ * check, so a request waits for one Redis round trip instead of two; a revoked session is still
+ * what the caller is told first.
  */
-export async function viewerFromAuthorization(authorization: string | null | undefined): Promise<Viewer | null> {
-  if (!authorization) return null;
+export async function viewerFromAuthorization(authorization: string | null | undefined, meanwhile?: (viewer: Viewer | null) => Promise<void>): Promise<Viewer | null> {
+  const viewer = authorization ? await verifiedViewer(authorization) : null;
+  const [revoked, alongside] = await Promise.allSettled([viewer ? isSessionRevoked(viewer.sessionId) : false, meanwhile?.(viewer)]);
+  if (revoked.status === 'rejected') throw revoked.reason;
+  if (revoked.value) throw coded(ErrorCode.UNAUTHENTICATED, 'This session was signed out', { reason: 'revoked' });
+  if (alongside.status === 'rejected') throw alongside.reason;
+  return viewer;
+}
+
+async function verifiedViewer(authorization: string): Promise<Viewer> {
   const token = bearerToken(authorization);
   if (!token) throw coded(ErrorCode.UNAUTHENTICATED, 'Authorization must be "Bearer <token>"', { reason: 'invalid' });
-  let viewer: Viewer;
   try {
-    viewer = await verifyAccessToken(token);
+    return await verifyAccessToken(token);
   } catch (error) {
     const reason = error instanceof InvalidTokenError ? error.reason : 'invalid';
     throw coded(ErrorCode.UNAUTHENTICATED, reason === 'expired' ? 'Access token expired' : 'Access token invalid', { reason });
   }
-  if (await isSessionRevoked(viewer.sessionId)) {
-    throw coded(ErrorCode.UNAUTHENTICATED, 'This session was signed out', { reason: 'revoked' });
-  }
-  return viewer;
 }
-
 
 export function requestIdFrom(header: string | string[] | null | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;

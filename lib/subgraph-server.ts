@@ -17,6 +17,7 @@ import { ErrorCode, unauthenticated } from './errors.js';
 import { closeSubscriptions, SHUTDOWN_GRACE_MS } from './graceful-shutdown.js';
 import { type Logger, REQUEST_ID_HEADER } from './logger.js';
 import type { Readiness } from './ops-server.js';
+import { type SameForEveryone, subscribeSharingEvents } from './graphql/shared-event-execution.js';
 import { graphqlMetricsPlugin, meteredSubscribe } from './observability/graphql-metrics.js';
 import { nameActiveSpanAfterOperation, traceHttpRequests } from './observability/http-spans.js';
 import { type BaseContext, clientFrom, requestIdFrom, viewerFromAuthorization } from './request-context.js';
@@ -31,6 +32,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   onClose?: () => Promise<void>;
   /** The subgraph's dependencies for the ops port's /readiness (lib/readiness-checks.ts). */
   readiness?: Readiness;
+  /** Subscriptions whose events are executed once for all subscribers with the same selection. */
+  sameForEveryone?: SameForEveryone;
 }
 
 export interface RunningServer {
@@ -72,7 +75,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: BaseContext['viewer']; requestId?: string; request: import('node:http').IncomingMessage; callers?: Map<string, BaseContext['viewer']> }>(
     {
       schema,
-      subscribe: meteredSubscribe(options.name),
+      subscribe: meteredSubscribe(options.name, options.sameForEveryone && subscribeSharingEvents(options.sameForEveryone)),
       // A bad token closes the socket at connection time rather than running anonymous operations.
       onConnect: async (ctx) => {
         try {

@@ -31,11 +31,12 @@ function useCallerIdentity(limiter: RateLimiter, perMinute: number): GatewayPlug
     async onContextBuilding({ context, extendContext }) {
       const ctx = context as unknown as { request?: Request; connectionParams?: Record<string, unknown> };
       const authorization = authorizationFrom(ctx.request?.headers, ctx.connectionParams);
-      const viewer = await viewerFromAuthorization(authorization);
       const clientIp = ctx.request?.headers.get(CLIENT_IP_HEADER) ?? 'unknown';
-      if (viewer) noteCaller(viewer.userId);
-      if (viewer) await limiter.enforce(limits.perUser, viewer.userId, 'router');
-      else await limiter.enforce(limits.perIp, clientIp, 'router');
+      await viewerFromAuthorization(authorization, async (viewer) => {
+        if (viewer) noteCaller(viewer.userId);
+        if (viewer) await limiter.enforce(limits.perUser, viewer.userId, 'router');
+        else await limiter.enforce(limits.perIp, clientIp, 'router');
+      });
       extendContext({
         authorization,
         requestId: requestIdFrom(ctx.request?.headers.get(REQUEST_ID_HEADER)),

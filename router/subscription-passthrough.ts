@@ -16,7 +16,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { BREAK, type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print, TypeInfo, validate, visit, visitWithTypeInfo } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind, type OperationDefinitionNode, parse, print, validate } from 'graphql';
+import { everySelectedField } from '../lib/graphql/selected-fields.js';
 import { type Client, createClient, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { SubgraphName } from '../lib/config.js';
@@ -48,22 +49,7 @@ function borrowedFields(sdl: DocumentNode): Set<string> {
 /** True when the operation selects no field the subgraph needs the gateway for. */
 function selectsOnlyOwnFields(subgraph: Subgraph, document: DocumentNode): boolean {
   if (subgraph.borrowed.size === 0) return true;
-  const typeInfo = new TypeInfo(subgraph.schema);
-  let own = true;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const parent = typeInfo.getParentType();
-        if (parent && subgraph.borrowed.has(`${parent.name}.${node.name.value}`)) {
-          own = false;
-          return BREAK;
-        }
-        return undefined;
-      },
-    }),
-  );
-  return own;
+  return everySelectedField(subgraph.schema, document, (parent, field) => !subgraph.borrowed.has(`${parent}.${field}`));
 }
 
 /** Which subgraph owns each Subscription field, from the supergraph's join directives. */

@@ -137,11 +137,11 @@ export function graphqlMetricsPlugin<TContext extends BaseContext>(service: stri
 }
 
 /** graphql's `subscribe` for a subgraph's graphql-ws server: counts the operation, its events and how long it stays open. */
-export function meteredSubscribe(service: string) {
+export function meteredSubscribe(service: string, subscribe: (args: ExecutionArgs) => Promise<AsyncIterable<ExecutionResult> | ExecutionResult> = graphqlSubscribe) {
   const labels = { service, transport: 'graphql-ws' };
   return async (args: ExecutionArgs) => {
     const op: Operation = { started: performance.now(), ...describe(args.document, args.operationName) };
-    const result = await graphqlSubscribe(args);
+    const result = await subscribe(args);
     recordOperation(service, op, errorsOf(result));
     return isAsyncIterable(result) ? metered(result as AsyncIterable<ExecutionResult>, labels) : result;
   };

@@ -9,7 +9,7 @@ import type { UserErrorShape } from '../../lib/graphql/subgraph-builder.js';
 import type { Logger } from '../../lib/logger.js';
 import { MAX_ID_CHARS } from '../../lib/pptist/document.js';
 import type { DeckSource } from './deck-service.js';
-import { DEFAULT_LOCK_SECONDS, type DeckLock, type LockTarget, MAX_LOCK_SECONDS } from './deck-locks.js';
+import { blockingLock, DEFAULT_LOCK_SECONDS, type DeckLock, type LockTarget, MAX_LOCK_SECONDS } from './deck-locks.js';
 import { applyOperations, type DeckOperation, DeckOperationListSchema, type OperationConflict, targetedSlideIds } from './deck-operations.js';
 import { assembleDocument } from './deck-parts.js';
 import { type DeckEventMessage, type DeckEvents, eventFromBatch } from './deck-events.js';
@@ -84,7 +84,19 @@ export class CollaborationService {
   // ---------------------------------------------------------------- batches
 
   /** Applies a batch atomically: every operation, or none and the conflicts (or the lock) why. */
-  async applyBatch(viewer: Viewer, deck: Deck, input: BatchInput): Promise<BatchOutcome> {
+  applyBatch(viewer: Viewer, deck: Deck, input: BatchInput): Promise<BatchOutcome> {
+    return this.applyBatchOnceAuthorized(viewer, deck.id, Promise.resolve(deck), input);
+  }
+
+  /**
+   * `applyBatch` for a caller whose permission check (`authorized`) is still on its way: the
+   * deck's locks are read meanwhile, so an edit waits for one round trip where it waited for two.
+   */
+  async applyBatchOnceAuthorized(viewer: Viewer, deckId: string, authorized: Promise<Deck>, input: BatchInput): Promise<BatchOutcome> {
+    const locks = this.presence.locks.active(deckId);
+    // Read before it is known whether the caller may see it: unused (and its failure unreported) unless so.
+    locks.catch(() => undefined);
+    const deck = await authorized;
     const parsed = DeckOperationListSchema.safeParse(input.operations);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -93,7 +105,7 @@ export class CollaborationService {
     const clientProblem = checkClientIds(input);
     if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
     // Checked before the batch waits its turn, so a slow Redis never holds up other editors' batches.
-    const lock = await this.presence.locks.blocking(deck.id, viewer.userId, parsed.data);
+    const lock = blockingLock(await locks, viewer.userId, parsed.data);
     if (lock) return lockedOut(deck.revision, lock);
     return this.known.inTurn(deck.id, () => this.applyToKnownState(viewer, deck.id, input, parsed.data));
   }

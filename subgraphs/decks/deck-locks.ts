@@ -139,14 +139,19 @@ export class DeckLocks {
 
   /** The first lock held by someone else that stops one of these operations, if any. */
   async blocking(deckId: string, editorId: string, operations: readonly DeckOperation[]): Promise<DeckLock | null> {
-    const others = (await this.active(deckId)).filter((lock) => lock.holderId !== editorId);
-    if (others.length === 0) return null;
-    for (const op of operations) {
-      for (const target of touches(op)) {
-        const lock = others.find((candidate) => covers(candidate, target, op.type === 'DELETE_SLIDE'));
-        if (lock) return lock;
-      }
-    }
-    return null;
+    return blockingLock(await this.active(deckId), editorId, operations);
   }
+}
+
+/** Among a deck's live `locks`, the first one held by someone else that stops one of these operations. */
+export function blockingLock(locks: readonly DeckLock[], editorId: string, operations: readonly DeckOperation[]): DeckLock | null {
+  const others = locks.filter((lock) => lock.holderId !== editorId);
+  if (others.length === 0) return null;
+  for (const op of operations) {
+    for (const target of touches(op)) {
+      const lock = others.find((candidate) => covers(candidate, target, op.type === 'DELETE_SLIDE'));
+      if (lock) return lock;
+    }
+  }
+  return null;
 }

@@ -41,12 +41,12 @@ export class DeckService {
   /** Loads a deck the caller may act on, or throws the coded reason. */
   async authorize(viewer: Viewer | null, id: string, capability: Capability, source: DeckSource, options: { includeDeleted?: boolean } = {}): Promise<{ deck: Deck; role: AccessRole }> {
     if (!isUuid(id)) throw badInput('id is not a valid deck id', 'id');
-    const deck = await source.deck(id);
+    // Both reads at once: one database round trip of waiting on every deck request.
+    const [deck, membership] = await Promise.all([source.deck(id), viewer ? source.membership(id) : null]);
     if (!deck || (deck.deletedAt && !options.includeDeleted)) {
       if (!viewer) throw unauthenticated();
       throw notFound('Deck', id);
     }
-    const membership = viewer ? await source.membership(id) : null;
     const role = roleOn(viewer, deck, membership);
     if (!role) throw viewer ? forbidden('This deck is not shared with you') : unauthenticated();
     if (!can(role, capability)) throw forbidden(`Your role (${role.toLowerCase()}) may not ${capability} this deck`);

@@ -52,6 +52,8 @@ export function createDecksServer(deps: { prisma?: PrismaClient; logRetention?: 
     log,
     context: (base) => ({ ...base, deckStore, decks, collaboration, comments, layout, loaders: createDeckLoaders(deckStore, commentStore, base.viewer) }),
     readiness: dependencyChecks({ postgres: prisma, redis, queues: { [QueueName.deckLayout]: layout.queue } }),
+    // A deck's events read the same for every member (who may follow is checked at subscribe time).
+    sameForEveryone: { rootFields: ['deckEvents'], fields: { DeckEvent: '*', User: ['id'] } },
     onClose: async () => {
       await layout.close();
       await closePubSub(pubsub);

@@ -110,8 +110,9 @@ builder.mutationField('applyDeckOperations', (t) =>
     description: 'Applies a batch of operations atomically; conflicts come back as data, nothing half-applied',
     args: { input: t.arg({ type: ApplyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const { deck } = await ctx.decks.authorize(ctx.viewer, String(input.deckId), 'edit', loadDeck(ctx));
-      return ctx.collaboration.applyBatch(ctx.viewer!, deck, {
+      const deckId = String(input.deckId);
+      const authorized = ctx.decks.authorize(ctx.viewer, deckId, 'edit', loadDeck(ctx)).then(({ deck }) => deck);
+      return ctx.collaboration.applyBatchOnceAuthorized(ctx.viewer!, deckId, authorized, {
         operations: input.operations.map((op) => withoutNulls(op)),
         baseRevision: input.baseRevision,
         batchId: input.batchId === null || input.batchId === undefined ? null : String(input.batchId),
