@@ -23,22 +23,37 @@ export function useTracing(subgraphUrls: Record<string, string>): GatewayPlugin 
     },
     onFetch({ url, options, setOptions, executionRequest }) {
       if (!tracingEnabled()) return;
-      const subgraph = subgraphOf(url);
-      const span = tracer().startSpan(`subgraph ${subgraph}${executionRequest?.operationName ? ` ${executionRequest.operationName}` : ''}`, {
-        kind: SpanKind.CLIENT,
-        attributes: { 'pptist.subgraph': subgraph, 'url.full': url, 'http.request.method': options.method ?? 'POST' },
-      });
+      const span = subgraphFetchSpan(subgraphOf(url), executionRequest?.operationName, url, options.method);
       const headers: Record<string, string> = {};
       new Headers(options.headers as HeadersInit | undefined).forEach((value, key) => {
         headers[key] = value;
       });
+      setOptions({ ...options, headers: span.inject(headers) });
+      return ({ response }) => span.end(response.status);
+    },
+  };
+}
+
+/**
+ * The CLIENT span of one request to a subgraph (the gateway's fetches and the router's
+ * passthrough): `inject` adds its `traceparent` to the headers; `end` takes the HTTP status (null:
+ * no answer). Without tracing, both leave everything as it was.
+ */
+export function subgraphFetchSpan(subgraph: string, operationName: string | null | undefined, url: string, method = 'POST'): { inject(headers: Record<string, string>): Record<string, string>; end(status: number | null): void } {
+  if (!tracingEnabled()) return { inject: (headers) => headers, end: () => undefined };
+  const span = tracer().startSpan(`subgraph ${subgraph}${operationName ? ` ${operationName}` : ''}`, {
+    kind: SpanKind.CLIENT,
+    attributes: { 'pptist.subgraph': subgraph, 'url.full': url, 'http.request.method': method },
+  });
+  return {
+    inject(headers) {
       propagation.inject(trace.setSpan(context.active(), span), headers);
-      setOptions({ ...options, headers });
-      return ({ response }) => {
-        span.setAttribute('http.response.status_code', response.status);
-        if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      };
+      return headers;
+    },
+    end(status) {
+      if (status !== null) span.setAttribute('http.response.status_code', status);
+      if (status === null || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
     },
   };
 }

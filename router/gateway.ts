@@ -11,7 +11,7 @@ import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.j
 import { authorizationFrom } from './auth-context.js';
 import { useTracing } from './gateway-tracing.js';
 import { productionHardening, useSecurityLimits } from './security-limits.js';
-import { useSubscriptionPassthrough } from './subscription-passthrough.js';
+import { useSubgraphPassthrough } from './subgraph-passthrough.js';
 import { useGraphQLMetrics } from '../lib/observability/graphql-metrics.js';
 
 export interface RouterContext {
@@ -80,7 +80,7 @@ export function createGateway(options: { config: Config; supergraphFile: string;
         return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId, [CLIENT_IP_HEADER]: ctx.clientIp, 'user-agent': ctx.userAgent };
       },
     },
-    plugins: () => [useGraphQLMetrics(), useTracing(config.subgraphUrls), useSecurityLimits(), useCallerIdentity(options.limiter, config.ROUTER_REQUESTS_PER_MINUTE), ...hardening.plugins, useSubscriptionPassthrough({ supergraphFile: options.supergraphFile, subgraphUrls: config.subgraphUrls })],
+    plugins: () => [useGraphQLMetrics(), useTracing(config.subgraphUrls), useSecurityLimits(), useCallerIdentity(options.limiter, config.ROUTER_REQUESTS_PER_MINUTE), ...hardening.plugins, useSubgraphPassthrough({ supergraphFile: options.supergraphFile, subgraphUrls: config.subgraphUrls })],
   });
 }
 export type Gateway = ReturnType<typeof createGateway>;

@@ -1,6 +1,7 @@
-// Through the router, a subscription one subgraph answers alone goes straight to it; one that
-// needs another subgraph's fields takes the gateway's path; both deliver the same events, and a
-// subgraph going away ends the passed-through subscription with a coded error.
+// Through the router, an operation one subgraph answers alone goes straight to it; one that needs
+// another subgraph's fields takes the gateway's path; both answer alike (events, data, error
+// codes), and a subgraph going away ends a passed-through subscription, or answers a query, with a
+// coded error.
 import { documentWithSlides, textElement } from './deck-follower.js';
 import { createDecksServer } from '../subgraphs/decks/server.js';
 import { gql, type Stack, signUp, startStack, wsClient } from './stack.js';
@@ -17,12 +18,14 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function routedSubscriptions(): Promise<Record<string, number>> {
+async function routed(metric = 'pptist_router_subscriptions_total'): Promise<Record<string, number>> {
   const text = await (await fetch(`${stack.opsUrl}/metrics`)).text();
   const counts: Record<string, number> = {};
-  for (const match of text.matchAll(/^pptist_router_subscriptions_total\{route="(\w+)",subgraph="(\w*)"\} (\d+)/gm)) counts[`${match[1]}:${match[2]}`] = Number(match[3]);
+  for (const match of text.matchAll(new RegExp(`^${metric}\\{route="(\\w+)",subgraph="(\\w*)"\\} (\\d+)`, 'gm'))) counts[`${match[1]}:${match[2]}`] = Number(match[3]);
   return counts;
 }
+const routedSubscriptions = () => routed();
+const routedOperations = () => routed('pptist_router_operations_total');
 
 /** Collects a subscription's results until `count` have arrived (or it ends). */
 function collect(client: ReturnType<typeof wsClient>, query: string, variables: Record<string, unknown>, count: number) {
@@ -82,6 +85,28 @@ it('passes single-subgraph subscriptions through, sends the rest through the gat
   } finally {
     await client.dispose();
   }
+});
+
+it('passes single-subgraph queries and mutations through, the rest through the gateway, with the same answers and codes', async () => {
+  const owner = await signUp(stack.routerUrl, 'Query Owner');
+  const stranger = await signUp(stack.routerUrl, 'Query Stranger');
+  const before = await routedOperations();
+  const created = await gql(graphql, 'mutation { createDeck(input: { title: "Queried" }) { deck { id title } } }', {}, owner.token);
+  const deckId = created.data!.createDeck.deck.id as string;
+  expect(created.data!.createDeck.deck.title).toBe('Queried');
+  const own = await gql(graphql, 'query($d: ID!) { deck(id: $d) { id title revision } }', { d: deckId }, owner.token);
+  expect(own.data).toEqual({ deck: { id: deckId, title: 'Queried', revision: 0 } });
+  expect(own.errors).toBeUndefined();
+  // The owner's name is the users subgraph's: planned and merged by the gateway.
+  const joined = await gql(graphql, 'query($d: ID!) { deck(id: $d) { title owner { id name } } }', { d: deckId }, owner.token);
+  expect(joined.data).toEqual({ deck: { title: 'Queried', owner: { id: owner.userId, name: 'Query Owner' } } });
+  const refused = await gql(graphql, 'query($d: ID!) { deck(id: $d) { id } }', { d: deckId }, stranger.token);
+  expect(refused.data).toEqual({ deck: null });
+  expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  const after = await routedOperations();
+  // createDeck, the owner's and the stranger's deck queries (and the sign-ups' users mutations).
+  expect((after['passthrough:decks'] ?? 0) - (before['passthrough:decks'] ?? 0)).toBe(3);
+  expect((after['gateway:'] ?? 0) - (before['gateway:'] ?? 0)).toBe(1);
 });
 
 it('refuses a non-member on the passed-through path with the subgraph’s code', async () => {
@@ -147,6 +172,9 @@ it('ends a passed-through subscription with SUBGRAPH_UNAVAILABLE when its subgra
     await stack.stopSubgraph('decks');
     await events.done;
     expect(events.results[0]!.errors?.[0]?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
+    const query = await gql(graphql, 'query($d: ID!) { deck(id: $d) { id } }', { d: deck.id }, alice.token);
+    expect(query.errors?.[0]).toMatchObject({ message: 'The decks service did not answer', extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+    expect(JSON.stringify(query)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     for (let i = 0; i < 100 && !events.ended(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(events.ended()).toBe(true);
 

@@ -1,17 +1,19 @@
-// Subscriptions that one subgraph answers on its own go straight to it. Through the gateway's
-// executor every event of every subscriber is planned, delegated and merged again, although the
-// subgraph's result already is the answer; with 50 editors on a deck each batch is 50 such events,
-// and that work was most of the router's share of a co-editing edit's latency (bench/collab).
+// Operations that one subgraph answers on its own go straight to it. Through the gateway's
+// executor such an operation is planned, delegated and its result merged again, although the
+// subgraph's result already is the answer: for a subscription that happens on every event of every
+// subscriber (50 editors on a deck: 50 per edit), and for a query or mutation it was most of the
+// router's own cost per request (an edit's `applyDeckOperations`, bench/collab).
 //
-// A subscription is passed through when all its root fields belong to one subgraph and the whole
+// An operation is passed through when all its root fields belong to one subgraph and the whole
 // operation is valid against that subgraph's own schema (so no field needs another subgraph). The
 // router still parses, validates, limits and identifies the caller as for every operation; then it
-// opens the subscription on the subgraph over graphql-ws and forwards each result as the subgraph
-// sent it. All callers' subscriptions to a subgraph share one socket, each operation naming its
-// caller's token in its extensions (the subgraph verifies it as it would a connection's): an event
-// for 50 subscribers then reaches the router as 50 frames in one socket write (see
-// lib/coalesced-ws-writes.ts), not 50 writes on 50 sockets. Everything else (and any subgraph whose
-// schema file is missing) takes the gateway's path.
+// sends the operation to the subgraph as written and answers with what the subgraph answered.
+// Queries and mutations go over HTTP with the headers the gateway would send (and a traced CLIENT
+// span, as the gateway's fetches have). Subscriptions go over graphql-ws, all callers' on one
+// socket per subgraph, each operation naming its caller's token in its extensions (the subgraph
+// verifies it as it would a connection's): an event for 50 subscribers then reaches the router as
+// 50 frames in one socket write (see lib/coalesced-ws-writes.ts), not 50 writes on 50 sockets.
+// Everything else (and any subgraph whose schema file is missing) takes the gateway's path.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -23,11 +25,16 @@ import WebSocket from 'ws';
 import type { SubgraphName } from '../lib/config.js';
 import { counter } from '../lib/metrics.js';
 import { inbox, stoppable } from '../lib/stoppable.js';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
+import type { RouterContext } from './gateway.js';
+import { subgraphFetchSpan } from './gateway-tracing.js';
 
 const subscriptionRoutes = counter('pptist_router_subscriptions_total', 'Subscriptions the router opened, by route (passthrough to one subgraph, or gateway) and subgraph');
+const operationRoutes = counter('pptist_router_operations_total', 'Queries and mutations the router ran, by route (passthrough to one subgraph, or gateway) and subgraph');
 
 interface Subgraph {
   name: SubgraphName;
+  httpUrl: string;
   wsUrl: string;
   schema: GraphQLSchema;
   /** `Type.field`s in its schema that it cannot resolve alone (@external, @requires). */
@@ -52,8 +59,11 @@ function selectsOnlyOwnFields(subgraph: Subgraph, document: DocumentNode): boole
   return everySelectedField(subgraph.schema, document, (parent, field) => !subgraph.borrowed.has(`${parent}.${field}`));
 }
 
-/** Which subgraph owns each Subscription field, from the supergraph's join directives. */
-function subscriptionOwners(supergraph: DocumentNode): Map<string, string> {
+const ROOT_TYPE_OF = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
+const ROOT_TYPES: ReadonlySet<string> = new Set(Object.values(ROOT_TYPE_OF));
+
+/** Which subgraph owns each root field (`Query.deck`, `Subscription.deckEvents`…), from the supergraph's join directives. */
+function rootFieldOwners(supergraph: DocumentNode): Map<string, string> {
   const graphNames = new Map<string, string>();
   const owners = new Map<string, string>();
   for (const definition of supergraph.definitions) {
@@ -65,13 +75,13 @@ function subscriptionOwners(supergraph: DocumentNode): Map<string, string> {
     }
   }
   for (const definition of supergraph.definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION || definition.name.value !== 'Subscription') continue;
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION || !ROOT_TYPES.has(definition.name.value)) continue;
     for (const field of definition.fields ?? []) {
       const graphs = (field.directives ?? [])
         .filter((d) => d.name.value === 'join__field')
         .map((d) => d.arguments?.find((a) => a.name.value === 'graph')?.value)
         .flatMap((v) => (v?.kind === Kind.ENUM ? [graphNames.get(v.value)] : []));
-      if (graphs.length === 1 && graphs[0]) owners.set(field.name.value, graphs[0]);
+      if (graphs.length === 1 && graphs[0]) owners.set(`${definition.name.value}.${field.name.value}`, graphs[0]);
     }
   }
   return owners;
@@ -81,11 +91,12 @@ function subscriptionOwners(supergraph: DocumentNode): Map<string, string> {
 function soleSubgraph(document: DocumentNode, operationName: string | null | undefined, owners: Map<string, string>, subgraphs: Map<string, Subgraph>): Subgraph | null {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
-  if (operation?.operation !== 'subscription') return null;
+  if (!operation) return null;
+  const rootType = ROOT_TYPE_OF[operation.operation];
   const roots = new Set<string | undefined>();
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) return null; // fragments at the root: left to the gateway
-    if (selection.name.value !== '__typename') roots.add(owners.get(selection.name.value));
+    if (selection.name.value !== '__typename') roots.add(owners.get(`${rootType}.${selection.name.value}`));
   }
   if (roots.size !== 1) return null;
   const subgraph = subgraphs.get([...roots][0]!);
@@ -173,19 +184,49 @@ function forward(subgraph: Subgraph, upstream: { client: Client; release(): void
   });
 }
 
+/** One query or mutation sent to the subgraph over HTTP, with the headers and span the gateway's fetches have. */
+async function fetchFromSubgraph(subgraph: Subgraph, query: string, args: { variableValues?: unknown; operationName?: string | null; contextValue: unknown }): Promise<ExecutionResult> {
+  const caller = args.contextValue as RouterContext;
+  const operationName = args.operationName ?? undefined;
+  const span = subgraphFetchSpan(subgraph.name, operationName, subgraph.httpUrl);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    [REQUEST_ID_HEADER]: caller.requestId,
+    ...(caller.authorization && { authorization: caller.authorization }),
+    ...(caller.clientIp && { [CLIENT_IP_HEADER]: caller.clientIp }),
+    ...(caller.userAgent && { 'user-agent': caller.userAgent }),
+  };
+  let response: Response;
+  try {
+    response = await fetch(subgraph.httpUrl, { method: 'POST', headers: span.inject(headers), body: JSON.stringify({ query, variables: args.variableValues ?? undefined, operationName }) });
+  } catch (error) {
+    span.end(null);
+    return unavailable(subgraph.name, error);
+  }
+  span.end(response.status);
+  const body = (await response.json().catch(() => null)) as FormattedExecutionResult<Record<string, unknown>, unknown> | null;
+  if (!body || (!('data' in body) && !body.errors)) return unavailable(subgraph.name, new Error(`HTTP ${response.status} without a GraphQL result`));
+  return resultOf(body);
+}
+
+function unavailable(subgraph: string, error: unknown): ExecutionResult {
+  return { data: null, errors: [new GraphQLError(`The ${subgraph} service did not answer`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' }, originalError: error instanceof Error ? error : undefined })] };
+}
+
 /**
- * Decides, once per parsed document, which subscriptions one subgraph answers alone (and the query
+ * Decides, once per parsed document, which operations one subgraph answers alone (and the query
  * text to send it); null sends the operation through the gateway.
  */
-export function subscriptionRouting(options: { supergraphFile: string; subgraphUrls: Record<SubgraphName, string> }) {
-  const owners = subscriptionOwners(parse(readFileSync(options.supergraphFile, 'utf8')));
+export function passthroughRouting(options: { supergraphFile: string; subgraphUrls: Record<SubgraphName, string> }) {
+  const owners = rootFieldOwners(parse(readFileSync(options.supergraphFile, 'utf8')));
   const subgraphs = new Map<string, Subgraph>();
   for (const [name, url] of Object.entries(options.subgraphUrls) as [SubgraphName, string][]) {
     // The subgraphs' schemas are printed beside the supergraph (npm run schema:print).
     const file = join(dirname(options.supergraphFile), `${name}.graphql`);
     if (!existsSync(file)) continue;
     const sdl = parse(readFileSync(file, 'utf8'));
-    subgraphs.set(name, { name, wsUrl: url.replace(/^http/, 'ws'), schema: buildSubgraphSchema({ typeDefs: sdl }), borrowed: borrowedFields(sdl) });
+    subgraphs.set(name, { name, httpUrl: url, wsUrl: url.replace(/^http/, 'ws'), schema: buildSubgraphSchema({ typeDefs: sdl }), borrowed: borrowedFields(sdl) });
   }
   const decided = new WeakMap<DocumentNode, Map<string, { subgraph: Subgraph; query: string } | null>>();
   return (document: DocumentNode, operationName: string | undefined): { subgraph: Subgraph; query: string } | null => {
@@ -200,10 +241,15 @@ export function subscriptionRouting(options: { supergraphFile: string; subgraphU
   };
 }
 
-export function useSubscriptionPassthrough(options: { supergraphFile: string; subgraphUrls: Record<SubgraphName, string> }): GatewayPlugin {
-  const routeOf = subscriptionRouting(options);
+export function useSubgraphPassthrough(options: { supergraphFile: string; subgraphUrls: Record<SubgraphName, string> }): GatewayPlugin {
+  const routeOf = passthroughRouting(options);
   const upstream = new UpstreamClients();
   return {
+    onExecute({ args, setExecuteFn }) {
+      const route = routeOf(args.document, args.operationName ?? undefined);
+      operationRoutes.inc({ route: route ? 'passthrough' : 'gateway', subgraph: route?.subgraph.name ?? '' });
+      if (route) setExecuteFn(() => fetchFromSubgraph(route.subgraph, route.query, args));
+    },
     onSubscribe({ args, setSubscribeFn }) {
       const route = routeOf(args.document, args.operationName ?? undefined);
       subscriptionRoutes.inc({ route: route ? 'passthrough' : 'gateway', subgraph: route?.subgraph.name ?? '' });
