@@ -4,9 +4,12 @@
 // typing, the AI writing twenty slides — costs one analysis of the slides it touched, published to
 // the deck's `layoutFindings` subscribers. `fix` applies the deterministic fixes as one batch.
 //
-// The debounce is BullMQ's: one delayed job per deck, rescheduled by every edit until the deck is
-// quiet for `debounceMs`; an edit while the check runs queues exactly one follow-up. Any replica's
-// worker may run it; the revision last checked lives in Redis, so no edit is missed or checked twice.
+// The debounce is BullMQ's: one delayed job per deck, rescheduled until the deck is quiet for
+// `debounceMs`; an edit while the check runs queues exactly one follow-up. Any replica's worker may
+// run it; the revision last checked lives in Redis, so no edit is missed or checked twice. A busy
+// deck's edits reschedule at most twice per `debounceMs` from one process (the first edit at once,
+// later ones together at the end of each half-window): fifty people typing on one deck would
+// otherwise run BullMQ's scheduling script on every keystroke batch.
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Viewer } from '../../lib/auth/tokens.js';
@@ -84,11 +87,40 @@ export class DeckLayout {
     this.worker.on('error', (err) => this.log.warn({ err }, 'layout queue connection error'));
   }
 
-  /** After a committed batch: (re)schedules the deck's check `debounceMs` from now. */
+  /** After a committed batch: (re)schedules the deck's check `debounceMs` from now, or soon after. */
   schedule(deckId: string): void {
-    const delay = this.options.debounceMs ?? DEFAULT_LAYOUT_DEBOUNCE_MS;
+    const held = this.heldBack.get(deckId);
+    if (held) {
+      held.edited = true;
+      return;
+    }
+    this.reschedule(deckId);
+    this.holdBack(deckId);
+  }
+
+  /** Decks rescheduled within the last half-window, and whether they were edited since. */
+  private readonly heldBack = new Map<string, { edited: boolean; timer: NodeJS.Timeout }>();
+
+  private get debounceMs(): number {
+    return this.options.debounceMs ?? DEFAULT_LAYOUT_DEBOUNCE_MS;
+  }
+
+  private holdBack(deckId: string): void {
+    const held = {
+      edited: false,
+      timer: setTimeout(() => {
+        this.heldBack.delete(deckId);
+        if (!held.edited) return;
+        this.reschedule(deckId);
+        this.holdBack(deckId);
+      }, this.debounceMs / 2),
+    };
+    this.heldBack.set(deckId, held);
+  }
+
+  private reschedule(deckId: string): void {
     this.queue
-      .add('check', withTrace({ deckId }), { delay, deduplication: { id: deckId, reschedule: true, keepLastIfActive: true } })
+      .add('check', withTrace({ deckId }), { delay: this.debounceMs, deduplication: { id: deckId, reschedule: true, keepLastIfActive: true } })
       .catch((err: unknown) => this.log.warn({ err, deckId }, 'could not schedule a layout check'));
   }
 
@@ -174,6 +206,12 @@ export class DeckLayout {
   }
 
   async close(): Promise<void> {
+    // Edits held back are scheduled now, so a replica that stops does not leave them unchecked.
+    for (const [deckId, held] of this.heldBack) {
+      clearTimeout(held.timer);
+      if (held.edited) this.reschedule(deckId);
+    }
+    this.heldBack.clear();
     await this.worker?.close();
     await this.queue.close();
     for (const connection of this.connections) connection.disconnect();
