@@ -54,6 +54,9 @@ const appliedEarlier = (earlier: DeckOperationBatch): BatchOutcome => ({ status:
 
 const rejected = (revision: number, code: string, message: string, field?: string, lock?: DeckLock): BatchOutcome => ({ status: 'REJECTED', revision, conflicts: [], error: { code, message, field }, ...(lock && { lock }) });
 
+const baseRevisionOutOfRange = (baseRevision: number, revision: number): BatchOutcome | null =>
+  baseRevision < 0 || baseRevision > revision ? rejected(revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${revision})`, 'baseRevision') : null;
+
 function lockedOut(revision: number, lock: DeckLock): BatchOutcome {
   const what = lock.elementId ? `Element ${lock.elementId} on slide ${lock.slideId}` : `Slide ${lock.slideId}`;
   return rejected(revision, 'LOCKED', `${what} is locked by user ${lock.holderId} until ${new Date(lock.expiresAt).toISOString()}`, undefined, lock);
@@ -146,9 +149,10 @@ export class CollaborationService {
       const remembered = this.known.take(deckId);
       const known = remembered ?? (await this.log.loadDeckState(deckId));
       if (!known || ('deleted' in known && known.deleted)) return rejected(known?.revision ?? 0, 'NOT_FOUND', `Deck ${deckId} not found`);
-      if (input.baseRevision < 0 || input.baseRevision > known.revision) {
+      const outOfRange = baseRevisionOutOfRange(input.baseRevision, known.revision);
+      if (outOfRange) {
         if (remembered) continue;
-        return rejected(known.revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${known.revision})`, 'baseRevision');
+        return outOfRange;
       }
       const revision = known.revision + 1;
       const result = applyOperations(known.state, operations, { revision, baseRevision: input.baseRevision, mode: 'server' });
@@ -172,10 +176,8 @@ export class CollaborationService {
       return this.announce({ status: 'APPLIED', revision, event: eventFromBatch(written.row), conflicts: [] }, written.logFloor);
     }
     return this.commitLocked(viewer, deckId, input, async (locked) => {
-      if (input.baseRevision < 0 || input.baseRevision > locked.revision) {
-        return { outcome: rejected(locked.revision, 'BAD_USER_INPUT', `baseRevision must be between 0 and the deck's revision (${locked.revision})`, 'baseRevision') };
-      }
-      return { operations, baseRevision: input.baseRevision, kind: 'EDIT' };
+      const outOfRange = baseRevisionOutOfRange(input.baseRevision, locked.revision);
+      return outOfRange ? { outcome: outOfRange } : { operations, baseRevision: input.baseRevision, kind: 'EDIT' };
     });
   }
 
