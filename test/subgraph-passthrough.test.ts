@@ -109,6 +109,15 @@ it('passes single-subgraph queries and mutations through, the rest through the g
   expect((after['gateway:'] ?? 0) - (before['gateway:'] ?? 0)).toBe(1);
 });
 
+it('answers a passed-through query after its connection to the subgraph sat idle past the keep-alive window', async () => {
+  const owner = await signUp(stack.routerUrl, 'Idle Owner');
+  const created = await gql(graphql, 'mutation { createDeck(input: { title: "Idle" }) { deck { id } } }', {}, owner.token);
+  const deckId = created.data!.createDeck.deck.id as string;
+  await new Promise((r) => setTimeout(r, 5_500));
+  const again = await gql(graphql, 'query($d: ID!) { deck(id: $d) { title } }', { d: deckId }, owner.token);
+  expect(again.data).toEqual({ deck: { title: 'Idle' } });
+}, 15_000);
+
 it('refuses a non-member on the passed-through path with the subgraph’s code', async () => {
   const owner = await signUp(stack.routerUrl, 'Owner');
   const stranger = await signUp(stack.routerUrl, 'Stranger');
