@@ -15,6 +15,8 @@ const CREDENTIALS = { secretId: 'AKIDtestmedia0000000000', secretKey: 'test-secr
 let fake: FakeCos;
 let stack: Stack;
 let failNextWorkerRead = 0;
+/** Holds the worker's next write of a variant this long after it lands (a slow worker between writes). */
+let holdNextVariantMs = 0;
 
 beforeAll(async () => {
   fake = await startFakeCos(CREDENTIALS);
@@ -23,7 +25,12 @@ beforeAll(async () => {
   // The worker's storage can be told to fail its next reads, as a storage blip would.
   const workerStorage: ObjectStorage = {
     kind: 'cos',
-    put: (key, body, type) => workerCos.put(key, body, type),
+    put: async (key, body, type) => {
+      await workerCos.put(key, body, type);
+      const hold = /\.(thumb|web)\./.test(key) ? holdNextVariantMs : 0;
+      holdNextVariantMs = 0;
+      if (hold) await new Promise((r) => setTimeout(r, hold));
+    },
     get: (key) => (failNextWorkerRead-- > 0 ? Promise.reject(new StorageError('blip')) : workerCos.get(key)),
     head: (key) => workerCos.head(key),
     delete: (key) => workerCos.delete(key),
@@ -156,6 +163,21 @@ it('retries processing after a transient storage failure and still ends READY', 
   await confirm(user.token, upload.imageId);
   expect((await statuses(user.token, upload.imageId)).at(-1)).toBe('READY');
   expect(failNextWorkerRead).toBeLessThan(0);
+});
+
+it('the cleanup job leaves the variants of an image still being processed', async () => {
+  const user = await signUp(stack.routerUrl);
+  const upload = await requestUpload(user.token);
+  await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': upload.contentType }, body: new Uint8Array(await png()) });
+  // The thumbnail lands, then the worker waits past two cleanup runs (every 700 ms here) before
+  // writing the rest and marking the image READY.
+  holdNextVariantMs = 1_600;
+  expect((await confirm(user.token, upload.imageId)).data!.confirmImageUpload.image.status).toBe('PROCESSING');
+  expect((await statuses(user.token, upload.imageId)).at(-1)).toBe('READY');
+  const image = (await gql(graphql(), 'query($id: ID!) { image(id: $id) { thumbnailUrl } }', { id: upload.imageId }, user.token)).data!.image;
+  const thumbnail = await sharp(Buffer.from(await (await fetch(image.thumbnailUrl)).arrayBuffer())).metadata();
+  expect([thumbnail.format, thumbnail.width]).toEqual(['webp', 320]);
+  expect(objects().filter((key) => key.startsWith(upload.key.replace(/\.png$/, '')))).toHaveLength(3);
 });
 
 it('the cleanup job deletes objects that no image row knows, and keeps the ones that are known', async () => {

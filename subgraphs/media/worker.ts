@@ -39,6 +39,9 @@ export class ImageProcessor {
       const result = await processImage(Buffer.concat(chunks), format);
       const thumbnailKey = variantKey(image.storageKey, 'thumb', result.thumbnail.extension);
       const webKey = variantKey(image.storageKey, 'web', result.web.extension);
+      // The row names the variants before they are written: the orphan cleanup deletes every object
+      // no row names, and would otherwise take a variant written a moment before the row said so.
+      await this.store.update(image.id, { thumbnailKey, webKey });
       await this.storage.put(thumbnailKey, result.thumbnail.bytes, result.thumbnail.mimeType);
       await this.storage.put(webKey, result.web.bytes, result.web.mimeType);
       const ready = await this.store.update(image.id, { status: 'READY', width: result.width, height: result.height, thumbnailKey, webKey, processingError: null });
