@@ -8,18 +8,11 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
 import { noteCaller } from '../lib/observability/request-log.js';
 import { type RateLimiter, routerRequestLimits } from '../lib/rate-limit.js';
 import { requestIdFrom, viewerFromAuthorization } from '../lib/request-context.js';
-import { authorizationFrom } from './auth-context.js';
+import { authorizationFrom, type RouterContext, subgraphHeaders } from './auth-context.js';
 import { useTracing } from './gateway-tracing.js';
 import { productionHardening, useSecurityLimits } from './security-limits.js';
 import { useSubgraphPassthrough } from './subgraph-passthrough.js';
 import { useGraphQLMetrics } from '../lib/observability/graphql-metrics.js';
-
-export interface RouterContext {
-  authorization?: string;
-  requestId: string;
-  clientIp?: string;
-  userAgent?: string;
-}
 
 /**
  * Verifies the token once at the edge (subgraphs verify it again: they trust no one) and applies
@@ -75,10 +68,7 @@ export function createGateway(options: { config: Config; supergraphFile: string;
       ]),
     ),
     propagateHeaders: {
-      fromClientToSubgraphs: ({ context }) => {
-        const ctx = context as unknown as RouterContext;
-        return { authorization: ctx.authorization, [REQUEST_ID_HEADER]: ctx.requestId, [CLIENT_IP_HEADER]: ctx.clientIp, 'user-agent': ctx.userAgent };
-      },
+      fromClientToSubgraphs: ({ context }) => subgraphHeaders(context as unknown as RouterContext),
     },
     plugins: () => [useGraphQLMetrics(), useTracing(config.subgraphUrls), useSecurityLimits(), useCallerIdentity(options.limiter, config.ROUTER_REQUESTS_PER_MINUTE), ...hardening.plugins, useSubgraphPassthrough({ supergraphFile: options.supergraphFile, subgraphUrls: config.subgraphUrls })],
   });

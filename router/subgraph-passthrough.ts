@@ -27,8 +27,7 @@ import WebSocket from 'ws';
 import type { SubgraphName } from '../lib/config.js';
 import { counter } from '../lib/metrics.js';
 import { inbox, stoppable } from '../lib/stoppable.js';
-import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from '../lib/logger.js';
-import type { RouterContext } from './gateway.js';
+import { type RouterContext, subgraphHeaders } from './auth-context.js';
 import { subgraphFetchSpan } from './gateway-tracing.js';
 
 const subscriptionRoutes = counter('pptist_router_subscriptions_total', 'Subscriptions the router opened, by route (passthrough to one subgraph, or gateway) and subgraph');
@@ -188,17 +187,9 @@ function forward(subgraph: Subgraph, upstream: { client: Client; release(): void
 
 /** One query or mutation sent to the subgraph over HTTP, with the headers and span the gateway's fetches have. */
 async function fetchFromSubgraph(agents: Agents, subgraph: Subgraph, query: string, args: { variableValues?: unknown; operationName?: string | null; contextValue: unknown }): Promise<ExecutionResult> {
-  const caller = args.contextValue as RouterContext;
   const operationName = args.operationName ?? undefined;
   const span = subgraphFetchSpan(subgraph.name, operationName, subgraph.httpUrl);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json',
-    [REQUEST_ID_HEADER]: caller.requestId,
-    ...(caller.authorization && { authorization: caller.authorization }),
-    ...(caller.clientIp && { [CLIENT_IP_HEADER]: caller.clientIp }),
-    ...(caller.userAgent && { 'user-agent': caller.userAgent }),
-  };
+  const headers = { 'content-type': 'application/json', accept: 'application/json', ...subgraphHeaders(args.contextValue as RouterContext) };
   let answer: { status: number; text: string };
   try {
     answer = await postToSubgraph(agents, subgraph.httpUrl, span.inject(headers), JSON.stringify({ query, variables: args.variableValues ?? undefined, operationName }));
