@@ -63,3 +63,6 @@ export function inbox<T>(signal: AbortSignal): { push(item: T): void; close(): v
     },
   };
 }
+
+/** Whether a value can be iterated with `for await` (a subscription's stream, not a single result). */
+export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

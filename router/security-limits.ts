@@ -30,6 +30,7 @@ import {
 } from 'graphql';
 import type { Config } from '../lib/config.js';
 import { rejections } from '../lib/metrics.js';
+import { isAsyncIterable } from '../lib/stoppable.js';
 
 export const QUERY_LIMITS = {
   // ~10× GraphiQL's full introspection query (184 tokens); PPTist documents travel as variables,
@@ -261,10 +262,6 @@ export function createQueryLimitsRule(limits: QueryLimits = QUERY_LIMITS): Valid
 
 // ---------------------------------------------------------------------------------------------
 // The plugin
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
 
 /** Counts each refusal reason once per request (not once per cached document); true if any. */
 function countRefusals(errors: readonly unknown[] | undefined): boolean {

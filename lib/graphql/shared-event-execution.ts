@@ -10,6 +10,7 @@
 // subscriber's stream rewrites for that subscriber are new objects, so they are never shared.
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, getOperationAST, Kind, print, subscribe, visit } from 'graphql';
 import { everySelectedField } from './selected-fields.js';
+import { isAsyncIterable } from '../stoppable.js';
 
 /** Subscription root fields whose events may be shared, and per type the fields that read only the event. */
 export interface SameForEveryone {
@@ -19,7 +20,6 @@ export interface SameForEveryone {
 
 type Execution = ExecutionResult | Promise<ExecutionResult>;
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 /** A `subscribe` for graphql-ws that shares executions per event where `sameForEveryone` allows. */
 export function subscribeSharingEvents(sameForEveryone: SameForEveryone): (args: ExecutionArgs) => Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {

@@ -6,6 +6,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperationAST, subscribe as graphqlSubscribe } from 'graphql';
 import { counter, gauge, histogram } from '../metrics.js';
 import { BoundedLabel, ERROR_CODE, GRAPHQL_NAME } from './bounded-labels.js';
+import { isAsyncIterable } from '../stoppable.js';
 
 export const graphqlRequests = counter('pptist_graphql_requests_total', 'GraphQL operations by service, operation, type (query/mutation/subscription/unknown) and outcome (ok/error)');
 export const graphqlDuration = histogram('pptist_graphql_request_duration_seconds', 'GraphQL operation latency by service, operation and type');
@@ -49,7 +50,6 @@ export function recordOperation(service: string, op: Operation, errors: readonly
   }
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 /** Every error of a result (a batch, an incremental stream counts as ok: its errors arrive later). */
 function errorsOf(result: unknown): ErrorLike[] {
