@@ -165,7 +165,7 @@ export class CollaborationService {
         return { status: 'CONFLICT', revision: known.revision, conflicts: result.conflicts };
       }
       const batch = { deckId, revision, kind: 'EDIT' as const, actorId: viewer.userId, clientId: input.clientId ?? null, batchId, operations: result.applied, inverse: result.inverse, revertsRevision: null };
-      const written = await this.log.writeBatch(null, known.state, result.changes, batch, known.revision);
+      const written = await this.log.writeBatch(this.log.outsideTransaction, known.state, result.changes, batch, known.revision);
       if (written === 'duplicate') {
         const earlier = await this.log.findBatch(this.log.outsideTransaction, deckId, batchId);
         if (earlier) return appliedEarlier(earlier);

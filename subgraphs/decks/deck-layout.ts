@@ -110,9 +110,7 @@ export class DeckLayout {
       edited: false,
       timer: setTimeout(() => {
         this.heldBack.delete(deckId);
-        if (!held.edited) return;
-        this.reschedule(deckId);
-        this.holdBack(deckId);
+        if (held.edited) this.schedule(deckId);
       }, this.debounceMs / 2),
     };
     this.heldBack.set(deckId, held);

@@ -220,7 +220,7 @@ export class OperationLogStore {
    * the check that nobody wrote in between. Null when the deck had moved on; 'duplicate' when a
    * batch with this id is already in the log (a retry).
    */
-  async writeBatch(sql: Sql | null, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch, expectedRevision: number): Promise<{ row: DeckOperationBatch; logFloor: number; bytes: number } | null | 'duplicate'> {
+  async writeBatch(sql: Sql, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch, expectedRevision: number): Promise<{ row: DeckOperationBatch; logFloor: number; bytes: number } | null | 'duplicate'> {
     const { deckId, revision } = batch;
     const written = [...changes.written].map((id) => {
       const slide = state.slides.find((s) => s.id === id)!;
@@ -229,7 +229,7 @@ export class OperationLogStore {
     const fields = changes.deck ? state.fields : null;
     const writtenJson = JSON.stringify(written);
     try {
-      const [row] = await (sql ?? this.outsideTransaction)<{ log_floor: number; created_at: Date }>(
+      const [row] = await sql<{ log_floor: number; created_at: Date }>(
         `WITH moved AS (
           UPDATE decks.decks SET revision = $4, updated_at = now(),
             title = COALESCE($5::text, title),
