@@ -70,6 +70,20 @@ describe('access tokens', () => {
     expect(await reason(await make())).toBe(expected);
   });
 
+  it('accepts a token it verified before only until it expires, and still refuses any altered copy', async () => {
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const token = await forge({ role: 'USER', sid: 's-2' }, { expiresAt });
+    expect(await verifyAccessToken(token)).toEqual({ userId: viewer.userId, role: 'USER', sessionId: 's-2' });
+    // Remembered now: the same string is accepted again; a copy with a changed payload is not.
+    expect(await reason(token)).toBe('accepted');
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    expect(await reason(`${header}.${b64({ ...claims, role: 'ADMIN' })}.${signature}`)).toBe('invalid');
+    while (Math.floor(Date.now() / 1000) < expiresAt) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await reason(token)).toBe('expired');
+    expect(await reason(token)).toBe('expired');
+  });
+
   it('reads only well-formed Bearer headers', () => {
     expect(bearerToken('Bearer abc')).toBe('abc');
     expect(bearerToken('bearer  abc ')).toBe('abc');
