@@ -290,6 +290,39 @@ describe('permissions', () => {
     await follower.close();
   });
 
+  it('on a deck being edited, a person who may no longer edit it is refused and nothing is written', async () => {
+    const alice = await signUp(stack.routerUrl, 'Alice');
+    const bob = await signUp(stack.routerUrl, 'Bob');
+    const stranger = await signUp(stack.routerUrl, 'Stranger');
+    const deck = await newDeck(alice);
+    await share(alice, deck.id, bob.userId, 'EDITOR');
+    const remark = (text: string) => [{ type: 'UPDATE_SLIDE', slideId: 's1', props: { remark: text } }];
+    const editAs = (person: { token: string }, baseRevision: number, text: string) =>
+      gql(graphql, 'mutation($i: ApplyDeckOperationsInput!) { applyDeckOperations(input: $i) { status revision } }', { i: { deckId: deck.id, baseRevision, operations: remark(text) } }, person.token);
+    // Both edit, so the decks service has this deck's state in hand and takes its quickest path.
+    const first = await applyBatch(stack.routerUrl, alice.token, { deckId: deck.id, baseRevision: deck.revision, operations: remark('alice') });
+    const second = await applyBatch(stack.routerUrl, bob.token, { deckId: deck.id, baseRevision: first.revision, operations: remark('bob') });
+    expect([first.status, second.status]).toEqual(['APPLIED', 'APPLIED']);
+
+    expect((await editAs(stranger, second.revision, 'stranger')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await share(alice, deck.id, bob.userId, 'COMMENTER');
+    expect((await editAs(bob, second.revision, 'bob as commenter')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await gql(graphql, 'mutation($d: ID!, $u: ID!) { unshareDeck(deckId: $d, userId: $u) { error { code } } }', { d: deck.id, u: bob.userId }, alice.token);
+    expect((await editAs(bob, second.revision, 'bob removed')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    let server = await serverState(stack.routerUrl, alice.token, deck.id);
+    expect(server.revision).toBe(second.revision);
+    expect(server.state.slides.find((s) => s.id === 's1')?.content?.remark).toBe('bob');
+
+    // The owner still edits (the deck is read again after the refusals), until the deck is deleted.
+    expect((await applyBatch(stack.routerUrl, alice.token, { deckId: deck.id, baseRevision: second.revision, operations: remark('alice again') })).status).toBe('APPLIED');
+    await gql(graphql, 'mutation($id: ID!) { deleteDeck(id: $id) { id } }', { id: deck.id }, alice.token);
+    expect((await editAs(alice, second.revision + 1, 'deleted')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const restored = await gql(graphql, 'mutation($id: ID!) { restoreDeck(id: $id) { id } }', { id: deck.id }, alice.token);
+    expect(restored.errors).toBeUndefined();
+    server = await serverState(stack.routerUrl, alice.token, deck.id);
+    expect(server.revision).toBe(second.revision + 1);
+  });
+
   it('a deleted deck ends its streams', async () => {
     const alice = await signUp(stack.routerUrl, 'Alice');
     const deck = await newDeck(alice);

@@ -13,7 +13,7 @@ import { blockingLock, DEFAULT_LOCK_SECONDS, type DeckLock, type LockTarget, MAX
 import { applyOperations, type DeckOperation, DeckOperationListSchema, type OperationConflict, targetedSlideIds } from './deck-operations.js';
 import { assembleDocument } from './deck-parts.js';
 import { type DeckEventMessage, type DeckEvents, eventFromBatch } from './deck-events.js';
-import { DEFAULT_DECK_CACHE_BYTES, DeckStateCache } from './deck-state-cache.js';
+import { DEFAULT_DECK_CACHE_BYTES, DeckStateCache, type KnownDeck } from './deck-state-cache.js';
 import type { DeckPresence, Participant } from './deck-presence.js';
 import type { Deck, DeckRole, DeckStore, DocumentParts } from './deck-store.js';
 import { type BatchKind, type DeckOperationBatch, type LockedDeck, type OperationLogStore, prismaSql, type Sql } from './operation-log-store.js';
@@ -88,29 +88,48 @@ export class CollaborationService {
 
   /** Applies a batch atomically: every operation, or none and the conflicts (or the lock) why. */
   applyBatch(viewer: Viewer, deck: Deck, input: BatchInput): Promise<BatchOutcome> {
-    return this.applyBatchOnceAuthorized(viewer, deck.id, Promise.resolve(deck), input);
+    return this.applyEdit(viewer, deck.id, () => Promise.resolve(deck), input);
   }
 
   /**
-   * `applyBatch` for a caller whose permission check (`authorized`) is still on its way: the
-   * deck's locks are read meanwhile, so an edit waits for one round trip where it waited for two.
+   * `applyBatch` for a caller whose permission is not checked yet: `authorize` reads the deck and
+   * the caller's role (or throws the coded reason).
+   *
+   * On a deck this process is editing (its state remembered), the batch is applied first and its
+   * one write statement is also the permission check: it lands only if the caller may edit the
+   * deck (`OperationLogStore.writeBatch`). An edit then waits for no read of the deck or of the
+   * caller's role at all. Whatever does not land that way (a refusal, a conflict, a lock in the
+   * way, a caller who may not edit, another replica's write) is decided after `authorize`, as
+   * every edit on a deck not remembered here is, so a refusal is only ever told to someone allowed
+   * to see it. The deck's locks are read meanwhile either way.
    */
-  async applyBatchOnceAuthorized(viewer: Viewer, deckId: string, authorized: Promise<Deck>, input: BatchInput): Promise<BatchOutcome> {
+  async applyEdit(viewer: Viewer, deckId: string, authorize: () => Promise<Deck>, input: BatchInput): Promise<BatchOutcome> {
     const locks = this.presence.locks.active(deckId);
     // Read before it is known whether the caller may see it: unused (and its failure unreported) unless so.
     locks.catch(() => undefined);
-    const deck = await authorized;
     const parsed = DeckOperationListSchema.safeParse(input.operations);
+    const clientProblem = checkClientIds(input);
+    const batchId = input.batchId ?? randomUUID();
+    if (parsed.success && !clientProblem && this.known.has(deckId) && !blockingLock(await locks, viewer.userId, parsed.data)) {
+      const editor = viewer.role === 'ADMIN' ? null : viewer.userId;
+      const landed = await this.known.inTurn(deckId, async () => {
+        const known = this.known.take(deckId);
+        if (!known) return null;
+        const tried = await this.tryWrite(viewer, deckId, input, batchId, parsed.data, known, editor);
+        return 'applied' in tried ? tried.applied : null;
+      });
+      if (landed) return landed;
+    }
+    const deck = await authorize();
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       return rejected(deck.revision, 'BAD_USER_INPUT', issue.message, ['operations', ...issue.path].join('.'));
     }
-    const clientProblem = checkClientIds(input);
     if (clientProblem) return rejected(deck.revision, 'BAD_USER_INPUT', clientProblem.message, clientProblem.field);
     // Checked before the batch waits its turn, so a slow Redis never holds up other editors' batches.
     const lock = blockingLock(await locks, viewer.userId, parsed.data);
     if (lock) return lockedOut(deck.revision, lock);
-    return this.known.inTurn(deck.id, () => this.applyToKnownState(viewer, deck.id, input, parsed.data));
+    return this.known.inTurn(deck.id, () => this.applyToKnownState(viewer, deck.id, input, batchId, parsed.data));
   }
 
   /** Reverts the person's own last batch, even after others edited elsewhere. */
@@ -143,42 +162,56 @@ export class CollaborationService {
    * remembered state is decided again on a fresh read; when other processes keep moving the deck,
    * the batch takes the row lock instead (`commitLocked`).
    */
-  private async applyToKnownState(viewer: Viewer, deckId: string, input: BatchInput, operations: DeckOperation[]): Promise<BatchOutcome> {
-    const batchId = input.batchId ?? randomUUID();
+  private async applyToKnownState(viewer: Viewer, deckId: string, input: BatchInput, batchId: string, operations: DeckOperation[]): Promise<BatchOutcome> {
     for (let attempt = 0; attempt < this.options.optimisticAttempts; attempt++) {
       const remembered = this.known.take(deckId);
       const known = remembered ?? (await this.log.loadDeckState(deckId));
       if (!known || ('deleted' in known && known.deleted)) return rejected(known?.revision ?? 0, 'NOT_FOUND', `Deck ${deckId} not found`);
-      const outOfRange = baseRevisionOutOfRange(input.baseRevision, known.revision);
-      if (outOfRange) {
-        if (remembered) continue;
-        return outOfRange;
-      }
-      const revision = known.revision + 1;
-      const result = applyOperations(known.state, operations, { revision, baseRevision: input.baseRevision, mode: 'server' });
-      if (result.conflicts.length > 0 || result.invalid) {
+      const tried = await this.tryWrite(viewer, deckId, input, batchId, operations, known, null);
+      if ('applied' in tried) return tried.applied;
+      if ('refused' in tried) {
         if (remembered) continue;
         // A retry of a batch that did apply answers with what it did, not with conflicts against itself.
         const earlier = input.batchId ? await this.log.findBatch(this.log.outsideTransaction, deckId, batchId) : null;
-        if (earlier) return appliedEarlier(earlier);
-        if (result.invalid) return rejected(known.revision, 'BAD_USER_INPUT', result.invalid.message, result.invalid.path);
-        return { status: 'CONFLICT', revision: known.revision, conflicts: result.conflicts };
+        return earlier ? appliedEarlier(earlier) : tried.refused;
       }
-      const batch = { deckId, revision, kind: 'EDIT' as const, actorId: viewer.userId, clientId: input.clientId ?? null, batchId, operations: result.applied, inverse: result.inverse, revertsRevision: null };
-      const written = await this.log.writeBatch(this.log.outsideTransaction, known.state, result.changes, batch, known.revision);
-      if (written === 'duplicate') {
+      if (tried.moved === 'duplicate') {
         const earlier = await this.log.findBatch(this.log.outsideTransaction, deckId, batchId);
         if (earlier) return appliedEarlier(earlier);
-        continue;
       }
-      if (!written) continue;
-      this.known.put(deckId, { revision, logFloor: written.logFloor, state: known.state, bytes: known.bytes + written.bytes });
-      return this.announce({ status: 'APPLIED', revision, event: eventFromBatch(written.row), conflicts: [] }, written.logFloor);
     }
     return this.commitLocked(viewer, deckId, input, async (locked) => {
       const outOfRange = baseRevisionOutOfRange(input.baseRevision, locked.revision);
       return outOfRange ? { outcome: outOfRange } : { operations, baseRevision: input.baseRevision, kind: 'EDIT' };
     });
+  }
+
+  /**
+   * Applies the batch to `known` (which it changes: the caller took it from the cache) and writes
+   * it if the deck is still at `known.revision` (and, with `uncheckedEditor`, that person may edit
+   * it). The state goes back to the cache only when the write landed.
+   */
+  private async tryWrite(
+    viewer: Viewer,
+    deckId: string,
+    input: BatchInput,
+    batchId: string,
+    operations: DeckOperation[],
+    known: KnownDeck,
+    uncheckedEditor: string | null,
+  ): Promise<{ applied: BatchOutcome } | { refused: BatchOutcome } | { moved: 'revision' | 'duplicate' }> {
+    const outOfRange = baseRevisionOutOfRange(input.baseRevision, known.revision);
+    if (outOfRange) return { refused: outOfRange };
+    const revision = known.revision + 1;
+    const result = applyOperations(known.state, operations, { revision, baseRevision: input.baseRevision, mode: 'server' });
+    if (result.invalid) return { refused: rejected(known.revision, 'BAD_USER_INPUT', result.invalid.message, result.invalid.path) };
+    if (result.conflicts.length > 0) return { refused: { status: 'CONFLICT', revision: known.revision, conflicts: result.conflicts } };
+    const batch = { deckId, revision, kind: 'EDIT' as const, actorId: viewer.userId, clientId: input.clientId ?? null, batchId, operations: result.applied, inverse: result.inverse, revertsRevision: null };
+    const written = await this.log.writeBatch(this.log.outsideTransaction, known.state, result.changes, batch, known.revision, uncheckedEditor);
+    if (written === 'duplicate') return { moved: 'duplicate' };
+    if (!written) return { moved: 'revision' };
+    this.known.put(deckId, { revision, logFloor: written.logFloor, state: known.state, bytes: known.bytes + written.bytes });
+    return { applied: this.announce({ status: 'APPLIED', revision, event: eventFromBatch(written.row), conflicts: [] }, written.logFloor) };
   }
 
   /**

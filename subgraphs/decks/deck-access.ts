@@ -1,6 +1,7 @@
 // Who may do what with a deck. One table of capabilities per role, used by GraphQL, REST and
 // workers alike (through DeckService), so the authorisation matrix tests one rule set.
 import type { Viewer } from '../../lib/auth/tokens.js';
+import { DeckRole as DeckRoles } from '../../lib/generated/prisma/enums.js';
 import type { Deck, DeckRole } from './deck-store.js';
 
 export type AccessRole = 'OWNER' | 'EDITOR' | 'COMMENTER' | 'VIEWER' | 'ADMIN';
@@ -26,6 +27,9 @@ export function roleOn(viewer: Viewer | null, deck: Deck, membership: DeckRole |
   if (viewer && deck.isTemplate && deck.templateVisibility === 'PUBLIC') return 'VIEWER';
   return null;
 }
+
+/** The roles a collaborator can be given (the owner and admins are not collaborators). */
+export const COLLABORATOR_ROLES: readonly DeckRole[] = Object.values(DeckRoles);
 
 export function can(role: AccessRole | null, capability: Capability): boolean {
   return role !== null && CAPABILITIES[role].has(capability);

@@ -41,6 +41,10 @@ export class DeckStateCache {
     return known;
   }
 
+  has(deckId: string): boolean {
+    return this.decks.has(deckId);
+  }
+
   put(deckId: string, known: KnownDeck): void {
     this.drop(deckId);
     if (known.bytes > this.budgetBytes) return;

@@ -12,9 +12,13 @@ import type { Prisma, PrismaClient } from '../../lib/db.js';
 import type { DeckOperationBatch } from '../../lib/generated/prisma/client.js';
 import { withSpan } from '../../lib/observability/tracing.js';
 import type { DeckState, SlideClock, SlideState } from './deck-operations.js';
+import { can, COLLABORATOR_ROLES } from './deck-access.js';
 import type { KnownDeck } from './deck-state-cache.js';
 
 export type { DeckOperationBatch };
+
+/** The collaborator roles that may edit, from the one capability table (permissions.ts). */
+const EDITING_ROLES = COLLABORATOR_ROLES.filter((role) => can(role, 'edit'));
 type Tx = Prisma.TransactionClient;
 
 /** Runs one SQL statement ($1… placeholders) inside the current transaction. */
@@ -217,10 +221,19 @@ export class OperationLogStore {
    * Writes the batch's changes and its log row and moves the deck to `batch.revision`, in one
    * statement that does all of it only if the deck is still at `expectedRevision` (and not
    * deleted): under the row lock that always holds; for a batch applied to a cached state it is
-   * the check that nobody wrote in between. Null when the deck had moved on; 'duplicate' when a
-   * batch with this id is already in the log (a retry).
+   * the check that nobody wrote in between. With `uncheckedEditor`, a caller whose permission was
+   * not read beforehand, it also holds only if that person owns the deck or is a collaborator
+   * whose role may edit. Null when any of it did not hold; 'duplicate' when a batch with this id is
+   * already in the log (a retry).
    */
-  async writeBatch(sql: Sql, state: DeckState, changes: { deck: boolean; written: Set<string>; deleted: Set<string> }, batch: NewBatch, expectedRevision: number): Promise<{ row: DeckOperationBatch; logFloor: number; bytes: number } | null | 'duplicate'> {
+  async writeBatch(
+    sql: Sql,
+    state: DeckState,
+    changes: { deck: boolean; written: Set<string>; deleted: Set<string> },
+    batch: NewBatch,
+    expectedRevision: number,
+    uncheckedEditor: string | null = null,
+  ): Promise<{ row: DeckOperationBatch; logFloor: number; bytes: number } | null | 'duplicate'> {
     const { deckId, revision } = batch;
     const written = [...changes.written].map((id) => {
       const slide = state.slides.find((s) => s.id === id)!;
@@ -238,6 +251,8 @@ export class OperationLogStore {
             height = COALESCE($8::double precision, height),
             field_clock = COALESCE($9::jsonb, field_clock)
           WHERE id = $1::uuid AND revision = $17 AND deleted_at IS NULL
+            AND ($18::uuid IS NULL OR owner_id = $18::uuid
+              OR EXISTS (SELECT 1 FROM decks.collaborators c WHERE c.deck_id = $1::uuid AND c.user_id = $18::uuid AND c.role::text = ANY($19::text[])))
           RETURNING log_floor
         ), removed AS (
           DELETE FROM decks.slides WHERE deck_id = $1::uuid AND id = ANY($2::text[]) AND EXISTS (SELECT 1 FROM moved)
@@ -272,6 +287,8 @@ export class OperationLogStore {
           JSON.stringify(batch.inverse),
           batch.revertsRevision,
           expectedRevision,
+          uncheckedEditor,
+          EDITING_ROLES,
         ],
       );
       if (!row) return null;

@@ -111,8 +111,8 @@ builder.mutationField('applyDeckOperations', (t) =>
     args: { input: t.arg({ type: ApplyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const deckId = String(input.deckId);
-      const authorized = ctx.decks.authorize(ctx.viewer, deckId, 'edit', loadDeck(ctx)).then(({ deck }) => deck);
-      return ctx.collaboration.applyBatchOnceAuthorized(ctx.viewer!, deckId, authorized, {
+      const authorize = () => ctx.decks.authorize(ctx.viewer, deckId, 'edit', loadDeck(ctx)).then(({ deck }) => deck);
+      return ctx.collaboration.applyEdit(ctx.viewer!, deckId, authorize, {
         operations: input.operations.map((op) => withoutNulls(op)),
         baseRevision: input.baseRevision,
         batchId: input.batchId === null || input.batchId === undefined ? null : String(input.batchId),
