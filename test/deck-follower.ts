@@ -108,14 +108,23 @@ export class DeckFollower {
     public revision: number,
     /** Called with each event as it arrives (latency measurement). */
     private readonly onEvent?: (event: DeckEventPayload) => void,
+    /** False: `events` keeps each event's type, revision and batch id only (bench/collab's fifty
+     *  followers would otherwise hold every payload, and their garbage collection would show up
+     *  in the latencies they measure). */
+    private readonly keepPayloads = true,
   ) {
     this.client = wsClient(routerUrl, { authorization: `Bearer ${token}` });
   }
 
   /** Loads the deck and follows it from the loaded revision (or `fromRevision`, with `state`). */
-  static async open(routerUrl: string, token: string, deckId: string, options: { from?: { revision: number; state: DeckState }; onEvent?: (event: DeckEventPayload) => void } = {}): Promise<DeckFollower> {
+  static async open(
+    routerUrl: string,
+    token: string,
+    deckId: string,
+    options: { from?: { revision: number; state: DeckState }; onEvent?: (event: DeckEventPayload) => void; keepPayloads?: boolean } = {},
+  ): Promise<DeckFollower> {
     const start = options.from ?? (await serverState(routerUrl, token, deckId));
-    const follower = new DeckFollower(routerUrl, token, deckId, structuredClone(start.state), start.revision, options.onEvent);
+    const follower = new DeckFollower(routerUrl, token, deckId, structuredClone(start.state), start.revision, options.onEvent, options.keepPayloads);
     follower.follow();
     return follower;
   }
@@ -131,7 +140,7 @@ export class DeckFollower {
           }
           const event = message.data!.deckEvents;
           this.onEvent?.(event);
-          this.events.push(event);
+          this.events.push(this.keepPayloads ? event : { type: event.type, revision: event.revision, batchId: event.batchId, kind: null, clientId: null, operations: null, reason: null, actor: null });
           if (event.type === 'OPERATIONS') {
             if (event.revision !== this.revision + 1) this.error = new Error(`revision ${event.revision} after ${this.revision}: a gap or a duplicate`);
             applyOperations(this.state, event.operations!, { revision: event.revision!, baseRevision: this.revision, mode: 'replay' });

@@ -164,7 +164,7 @@ async function runScenario(stack: Stack, deckId: string, owner: Account, account
   const start = await serverState(url, owner.token, deckId);
   const followers: DeckFollower[] = [];
   try {
-    for (const [i, account] of accounts.entries()) followers.push(await DeckFollower.open(url, account.token, deckId, { onEvent: onEvent(i) }));
+    for (const [i, account] of accounts.entries()) followers.push(await DeckFollower.open(url, account.token, deckId, { onEvent: onEvent(i), keepPayloads: false }));
     // What each editor's own copy includes at least: its follower's revision, or its own last batch.
     const ownRevision = accounts.map(() => start.revision);
     const send = async (editor: number, k: number, tally: Tally): Promise<void> => {
