@@ -56,12 +56,12 @@ export function positiveNumberFromEnv(name: string, fallback: number, { integer 
 }
 
 /**
- * BENCH_TOPOLOGY: `one-process` (default: test/stack.ts, router, subgraphs, workers and clients on
- * one event loop) or `processes` (bench/process-stack.ts: each service its own process, as npm start
- * runs them, the clients in the bench's process).
+ * BENCH_TOPOLOGY: `one-process` (test/stack.ts, router, subgraphs, workers and clients on one event
+ * loop) or `processes` (bench/process-stack.ts: each service its own process, as npm start runs
+ * them, the clients in the bench's process); `fallback` when unset (each bench names its own).
  */
-export function topologyFromEnv(): 'one-process' | 'processes' {
-  const value = process.env.BENCH_TOPOLOGY || 'one-process';
+export function topologyFromEnv(fallback: 'one-process' | 'processes' = 'one-process'): 'one-process' | 'processes' {
+  const value = process.env.BENCH_TOPOLOGY || fallback;
   if (value !== 'one-process' && value !== 'processes') throw new Error(`BENCH_TOPOLOGY must be one-process or processes, got "${value}"`);
   return value;
 }

@@ -47,7 +47,10 @@ const settings = {
   intervalMs: positiveNumberFromEnv('BENCH_EDIT_INTERVAL_MS', 400),
   seconds: positiveNumberFromEnv('BENCH_SECONDS', 10),
   catchUpSeconds: positiveNumberFromEnv('BENCH_CATCH_UP_SECONDS', 60),
-  topology: topologyFromEnv(),
+  // The services in their own processes, as `npm start` runs them: the latency an editor meets is
+  // the deployed platform's. In one process (BENCH_TOPOLOGY=one-process) the router, four subgraphs,
+  // the workers and all fifty simulated editors share one JavaScript thread, which no deployment does.
+  topology: topologyFromEnv('processes'),
 };
 
 type Account = { token: string; userId: string };
