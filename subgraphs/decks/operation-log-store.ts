@@ -17,7 +17,7 @@ import type { KnownDeck } from './deck-state-cache.js';
 
 export type { DeckOperationBatch };
 
-/** The collaborator roles that may edit, from the one capability table (permissions.ts). */
+/** The collaborator roles that may edit, from the one capability table (deck-access.ts). */
 const EDITING_ROLES = COLLABORATOR_ROLES.filter((role) => can(role, 'edit'));
 type Tx = Prisma.TransactionClient;
 
