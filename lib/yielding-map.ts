@@ -1,6 +1,6 @@
 // Long synchronous work in a server process (a layout check measuring the text of fifty slides
-// takes ~100 ms) holds up every request that arrives meanwhile: on a deck with fifty editors, every
-// edit in that window waits for it. Mapping item by item and handing the event loop back whenever
+// takes tens of milliseconds, more on a busy machine) holds up every request that arrives
+// meanwhile: on a deck with fifty editors, every edit in that window waits for it. Mapping item by item and handing the event loop back whenever
 // a slice of work has run for `sliceMs` keeps the work's own pace but lets requests in between.
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
