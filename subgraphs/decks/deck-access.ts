@@ -28,9 +28,9 @@ export function roleOn(viewer: Viewer | null, deck: Deck, membership: DeckRole |
   return null;
 }
 
-/** The roles a collaborator can be given (the owner and admins are not collaborators). */
-export const COLLABORATOR_ROLES: readonly DeckRole[] = Object.values(DeckRoles);
-
 export function can(role: AccessRole | null, capability: Capability): boolean {
   return role !== null && CAPABILITIES[role].has(capability);
 }
+
+/** The roles a collaborator can be given that may edit (the owner and admins are not collaborators). */
+export const EDITING_COLLABORATOR_ROLES: readonly DeckRole[] = Object.values(DeckRoles).filter((role) => can(role, 'edit'));

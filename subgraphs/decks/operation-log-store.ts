@@ -12,13 +12,10 @@ import type { Prisma, PrismaClient } from '../../lib/db.js';
 import type { DeckOperationBatch } from '../../lib/generated/prisma/client.js';
 import { withSpan } from '../../lib/observability/tracing.js';
 import type { DeckState, SlideClock, SlideState } from './deck-operations.js';
-import { can, COLLABORATOR_ROLES } from './deck-access.js';
+import { EDITING_COLLABORATOR_ROLES } from './deck-access.js';
 import type { KnownDeck } from './deck-state-cache.js';
 
 export type { DeckOperationBatch };
-
-/** The collaborator roles that may edit, from the one capability table (deck-access.ts). */
-const EDITING_ROLES = COLLABORATOR_ROLES.filter((role) => can(role, 'edit'));
 type Tx = Prisma.TransactionClient;
 
 /** Runs one SQL statement ($1… placeholders) inside the current transaction. */
@@ -288,7 +285,7 @@ export class OperationLogStore {
           batch.revertsRevision,
           expectedRevision,
           uncheckedEditor,
-          EDITING_ROLES,
+          EDITING_COLLABORATOR_ROLES,
         ],
       );
       if (!row) return null;
